@@ -1,0 +1,347 @@
+//! The checked IR: names resolved to ids, every expression typed.
+//!
+//! The checker ([`super::checker`]) builds a [`Program`] from the AST. Nothing in the IR
+//! can refer to an undeclared name or compare values of different types; the compiler
+//! and the reference interpreter rely on that.
+
+use crate::builtins::Builtin;
+use crate::source::{Sources, Span};
+use crate::syntax::ast::{ArithOp, CmpOp, HitPolicy};
+use crate::value::{EnumType, Type, Value};
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+/// Index of a fact in [`Program::facts`].
+pub type FactId = usize;
+/// Index of a setting in [`Program::settings`].
+pub type SettingId = usize;
+/// Index of a decision in [`Program::decisions`].
+pub type DecisionId = usize;
+
+/// A checked policy: schema, settings, decisions, rules, lints and tests.
+#[derive(Clone, Debug)]
+pub struct Program {
+    /// The source files.
+    pub sources: Sources,
+    /// Declared facts, by dotted name.
+    pub facts: IndexMap<String, FactDef>,
+    /// Declared fact groups (`request`), by name.
+    pub groups: IndexMap<String, GroupDef>,
+    /// Declared settings, by dotted name.
+    pub settings: IndexMap<String, SettingDef>,
+    /// Declared decisions, by name.
+    pub decisions: IndexMap<String, DecisionDef>,
+    /// Rules, in file order.
+    pub rules: Vec<RuleDef>,
+    /// Lints over settings.
+    pub lints: Vec<LintDef>,
+    /// `set` overrides from the files, in order.
+    pub overrides: Vec<(SettingId, Value, Span)>,
+    /// Named fact sets for tests.
+    pub fact_sets: IndexMap<String, (serde_json::Value, Span)>,
+    /// Tests.
+    pub tests: Vec<TestDef>,
+    /// Properties.
+    pub properties: Vec<PropertyDef>,
+}
+
+/// A declared fact.
+#[derive(Clone, Debug)]
+pub struct FactDef {
+    /// Dotted name.
+    pub name: String,
+    /// Its type (without `optional`).
+    pub ty: Type,
+    /// Whether it may be absent.
+    pub optional: bool,
+    /// Value taken when absent.
+    pub default: Option<Value>,
+    /// The optional group it belongs to, if any.
+    pub group: Option<usize>,
+    /// One-line doc.
+    pub doc: String,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A declared group of facts (`fact request: optional group`).
+#[derive(Clone, Debug)]
+pub struct GroupDef {
+    /// Name.
+    pub name: String,
+    /// One-line doc.
+    pub doc: String,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A declared setting.
+#[derive(Clone, Debug)]
+pub struct SettingDef {
+    /// Dotted name.
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// Default value.
+    pub default: Value,
+    /// One-line doc.
+    pub doc: String,
+    /// When the setting is not always enforced.
+    pub gate: Option<GateDef>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// `requires COND [for VALUE] else FALLBACK`.
+#[derive(Clone, Debug)]
+pub struct GateDef {
+    /// Condition over facts under which the setting is enforced.
+    pub condition: TExpr,
+    /// Only this configured value is gated (others are always enforced).
+    pub only_for: Option<Value>,
+    /// The value taken when not enforced.
+    pub fallback: Value,
+    /// The clause.
+    pub span: Span,
+}
+
+impl GateDef {
+    /// Whether a configured value is affected by the gate.
+    pub fn affects(&self, configured: &Value) -> bool {
+        match &self.only_for {
+            Some(v) => v == configured,
+            None => configured != &self.fallback,
+        }
+    }
+}
+
+/// A declared decision.
+#[derive(Clone, Debug)]
+pub struct DecisionDef {
+    /// Name.
+    pub name: String,
+    /// Hit policy.
+    pub policy: HitPolicy,
+    /// The outcomes: least severe first for `priority`.
+    pub outcomes: Arc<EnumType>,
+    /// Outcome when no rule fires (priority and first).
+    pub default: Option<Value>,
+    /// The decision is only taken when this holds.
+    pub only_when: Option<TExpr>,
+    /// Extra outputs rules may set.
+    pub outputs: Vec<(String, Type)>,
+    /// Values reported from facts.
+    pub reports: Vec<(String, TExpr)>,
+    /// JSON field of the outcome: `outcome`, or for collect `steps`-like names.
+    pub field: String,
+    /// One-line doc.
+    pub doc: String,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A checked rule.
+#[derive(Clone, Debug)]
+pub struct RuleDef {
+    /// Name.
+    pub name: String,
+    /// The setting this rule implements (shown in reasons).
+    pub about: Option<SettingId>,
+    /// One-line doc.
+    pub doc: String,
+    /// `for VAR in LIST [where COND]`: one instance per item (variable 0).
+    pub for_each: Option<(TExpr, Option<TExpr>)>,
+    /// The condition.
+    pub when: TExpr,
+    /// The decision it decides.
+    pub decision: DecisionId,
+    /// The outcome.
+    pub outcome: TExpr,
+    /// Outputs: index into the decision's outputs, and the value.
+    pub outputs: Vec<(usize, TExpr)>,
+    /// The message: text with `{name}` parts (settings, the loop variable) filled in
+    /// when the policy is compiled.
+    pub message: Vec<MsgPart>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A piece of a rule's message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MsgPart {
+    /// Literal text.
+    Text(String),
+    /// `{expr}`: a setting or the loop variable, shown as its value.
+    Expr(TExpr),
+}
+
+/// `lint warning|error NAME when COND "message"`.
+#[derive(Clone, Debug)]
+pub struct LintDef {
+    /// Error (policy rejected) or warning.
+    pub error: bool,
+    /// Name.
+    pub name: String,
+    /// Condition over settings.
+    pub when: TExpr,
+    /// Message.
+    pub message: Vec<MsgPart>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// A test inside a rule file.
+#[derive(Clone, Debug)]
+pub struct TestDef {
+    /// Name.
+    pub name: String,
+    /// The facts (named base merged with the patch).
+    pub facts: serde_json::Value,
+    /// Setting overrides as JSON.
+    pub settings: Option<serde_json::Value>,
+    /// Expectations.
+    pub expect: Vec<Expect>,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// One expectation of a test.
+#[derive(Clone, Debug)]
+pub enum Expect {
+    /// Evaluation fails.
+    Error,
+    /// A decision field has a value.
+    Field {
+        /// The decision.
+        decision: DecisionId,
+        /// `outcome`, the collect field, `not_enforced`, an output or a report.
+        field: String,
+        /// The expected value.
+        value: Value,
+        /// Where.
+        span: Span,
+    },
+}
+
+/// A property: a law over generated facts.
+#[derive(Clone, Debug)]
+pub struct PropertyDef {
+    /// Name.
+    pub name: String,
+    /// Base facts to start generation from (generated otherwise).
+    pub given: Option<String>,
+    /// Setting overrides.
+    pub settings: Option<serde_json::Value>,
+    /// Only facts that satisfy this are tested.
+    pub filter: Option<TExpr>,
+    /// The law, over facts and decision outcomes.
+    pub expect: TExpr,
+    /// Declaration.
+    pub span: Span,
+}
+
+/// How two values are compared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CmpKind {
+    /// By value, ignoring ASCII case of strings when set.
+    Plain {
+        /// Case-insensitive.
+        nocase: bool,
+    },
+    /// Ordered enum: by position.
+    Ordered(Arc<EnumType>),
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TExpr {
+    /// A constant.
+    Const(Value),
+    /// A fact.
+    Fact(FactId),
+    /// Whether a fact group is present.
+    Group(usize),
+    /// A setting (its effective value).
+    Setting(SettingId),
+    /// A loop or quantifier variable, by depth.
+    Var(usize),
+    /// A field of a record.
+    Field(Box<TExpr>, String),
+    /// Whether a value is present.
+    Present(Box<TExpr>),
+    /// Negation.
+    Not(Box<TExpr>),
+    /// Conjunction.
+    And(Vec<TExpr>),
+    /// Disjunction.
+    Or(Vec<TExpr>),
+    /// Comparison (`in`/`not in`: the right side is a list).
+    Cmp(CmpOp, Box<TExpr>, Box<TExpr>, CmpKind),
+    /// Integer arithmetic.
+    Arith(ArithOp, Box<TExpr>, Box<TExpr>),
+    /// A builtin call.
+    Call(Builtin, Vec<TExpr>),
+    /// A list.
+    List(Vec<TExpr>),
+    /// `any`/`all` VAR in LIST: BODY (variable at the given depth).
+    Quant {
+        /// `all` rather than `any`.
+        all: bool,
+        /// Variable depth.
+        var: usize,
+        /// The list.
+        list: Box<TExpr>,
+        /// The body.
+        body: Box<TExpr>,
+    },
+    /// A decision's outcome (properties only).
+    Decision(DecisionId),
+}
+
+impl TExpr {
+    /// Whether the expression reads facts (or decisions).
+    pub fn reads_facts(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| {
+            if matches!(e, TExpr::Fact(_) | TExpr::Group(_) | TExpr::Decision(_)) {
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// Calls `f` on every node, parents first.
+    pub fn walk(&self, f: &mut dyn FnMut(&TExpr)) {
+        f(self);
+        match self {
+            TExpr::Field(e, _) | TExpr::Present(e) | TExpr::Not(e) => e.walk(f),
+            TExpr::And(es) | TExpr::Or(es) | TExpr::List(es) | TExpr::Call(_, es) => {
+                for e in es {
+                    e.walk(f);
+                }
+            }
+            TExpr::Cmp(_, a, b, _) | TExpr::Arith(_, a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            TExpr::Quant { list, body, .. } => {
+                list.walk(f);
+                body.walk(f);
+            }
+            _ => {}
+        }
+    }
+
+    /// The settings the expression reads.
+    pub fn settings(&self) -> Vec<SettingId> {
+        let mut out = Vec::new();
+        self.walk(&mut |e| {
+            if let TExpr::Setting(s) = e {
+                if !out.contains(s) {
+                    out.push(*s);
+                }
+            }
+        });
+        out
+    }
+}

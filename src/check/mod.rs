@@ -1,0 +1,6 @@
+//! Step two: names and types. See [`checker::check`] and the [`ir`] it produces.
+
+pub mod checker;
+pub mod ir;
+
+pub use checker::check;

@@ -1,0 +1,145 @@
+//! Decision tables: what the compiler produces and the evaluator runs.
+//!
+//! One table per decision. Columns are the fact expressions the rules test; rows are
+//! rule instances (a rule with `for` gives one instance per item, and a condition with
+//! `or` gives one row per alternative); cells are tests on one column.
+
+use crate::builtins::Builtin;
+use crate::check::ir::{DecisionId, FactId, SettingId, TExpr};
+use crate::syntax::ast::{ArithOp, HitPolicy};
+use crate::value::Value;
+use std::fmt;
+use std::sync::Arc;
+
+/// A fact expression: what a column computes from the facts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CExpr {
+    /// A constant.
+    Const(Value),
+    /// A fact's value (absent when missing).
+    Fact(FactId),
+    /// Whether a fact group is present (a boolean).
+    Group(usize),
+    /// A builtin over fact expressions.
+    Call(Builtin, Vec<CExpr>),
+    /// Integer arithmetic.
+    Arith(ArithOp, Box<CExpr>, Box<CExpr>),
+    /// Anything else (comparisons of two facts, quantifiers over fact lists): a
+    /// boolean computed by the reference interpreter, settings already substituted.
+    Interp(Arc<TExpr>, Arc<Vec<Value>>),
+}
+
+/// A test on one column's value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Test {
+    /// Equal to the value.
+    Eq(Value),
+    /// Equal to one of the values.
+    In(Vec<Value>),
+    /// Equal to none of the values.
+    NotIn(Vec<Value>),
+    /// Within bounds (integers, versions).
+    Range {
+        /// Lower bound and whether it is included.
+        lo: Option<(Value, bool)>,
+        /// Upper bound and whether it is included.
+        hi: Option<(Value, bool)>,
+    },
+    /// The list contains the value.
+    Contains(Value),
+    /// The list does not contain the value.
+    NotContains(Value),
+    /// The value is present.
+    Present,
+    /// The value is absent.
+    Absent,
+}
+
+/// A cell: every test must hold. No tests means "any".
+pub type Cell = Vec<Test>;
+
+/// One row of a decision table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Index of the rule in the program.
+    pub rule: usize,
+    /// Rows with the same instance come from one rule instance (alternatives of `or`).
+    pub instance: u32,
+    /// One cell per column.
+    pub cells: Vec<Cell>,
+    /// The outcome.
+    pub outcome: Value,
+    /// Outputs: index into the decision's outputs, and the value.
+    pub outputs: Vec<(usize, CExpr)>,
+    /// The message, settings filled in.
+    pub message: Arc<str>,
+    /// The setting the rule is about.
+    pub about: Option<SettingId>,
+    /// Gated settings this row takes at their fallback (not enforced).
+    pub fallback: Vec<SettingId>,
+    /// When set, the row shows what would happen if this setting were enforced:
+    /// it never decides, it only tells whether the setting is `not_enforced`.
+    pub shadow: Option<SettingId>,
+}
+
+/// A condition in disjunctive normal form over the table's columns.
+#[derive(Clone, Debug, Default)]
+pub struct Dnf {
+    /// Alternatives; each is a list of (column, test).
+    pub alternatives: Vec<Vec<(usize, Test)>>,
+}
+
+/// The decision table of one decision.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The decision.
+    pub decision: DecisionId,
+    /// Its name.
+    pub name: String,
+    /// Hit policy.
+    pub policy: HitPolicy,
+    /// The columns.
+    pub columns: Vec<CExpr>,
+    /// The rows, in rule order.
+    pub rows: Vec<Row>,
+    /// The decision is taken only when this holds (`None`: always).
+    pub only_when: Option<Dnf>,
+    /// Values reported from facts.
+    pub reports: Vec<(String, CExpr)>,
+    /// Number of rule instances.
+    pub instances: u32,
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |vs: &[Value]| {
+            vs.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Test::Eq(v) => write!(f, "= {v}"),
+            Test::In(vs) => write!(f, "in [{}]", list(vs)),
+            Test::NotIn(vs) if vs.len() == 1 => write!(f, "!= {}", vs[0]),
+            Test::NotIn(vs) => write!(f, "not in [{}]", list(vs)),
+            Test::Range { lo, hi } => {
+                let lo_s = lo
+                    .as_ref()
+                    .map(|(v, inc)| format!("{}{v}", if *inc { ">= " } else { "> " }));
+                let hi_s = hi
+                    .as_ref()
+                    .map(|(v, inc)| format!("{}{v}", if *inc { "<= " } else { "< " }));
+                match (lo_s, hi_s) {
+                    (Some(a), Some(b)) => write!(f, "{a} and {b}"),
+                    (Some(a), None) | (None, Some(a)) => f.write_str(&a),
+                    (None, None) => f.write_str("-"),
+                }
+            }
+            Test::Contains(v) => write!(f, "has {v}"),
+            Test::NotContains(v) => write!(f, "lacks {v}"),
+            Test::Present => f.write_str("present"),
+            Test::Absent => f.write_str("absent"),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Step four: evaluation. Facts in, decisions out.
+//!
+//! Two evaluators share the semantics defined here ([`decide`]): the decision-table
+//! evaluator ([`tables`]), which is what the library runs, and the reference
+//! interpreter ([`interp`]), which reads like the language reference and is tested
+//! against the tables.
+
+pub mod facts;
+pub mod interp;
+pub mod tables;
+
+use crate::check::ir::{DecisionDef, Program, SettingId};
+use crate::syntax::ast::HitPolicy;
+use crate::value::Value;
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Evaluation failed: a rule needs a fact the input lacks.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum EvalError {
+    /// A decision depends on a fact that is absent.
+    #[error("decision `{decision}` needs fact `{fact}`, which is missing (rule `{rule}`)")]
+    MissingFact {
+        /// The decision.
+        decision: String,
+        /// The fact (or group) that is missing.
+        fact: String,
+        /// The rule that needs it.
+        rule: String,
+    },
+}
+
+/// A rule instance that fired.
+#[derive(Clone, Debug)]
+pub struct Fired {
+    /// Rule index.
+    pub rule: usize,
+    /// Its outcome.
+    pub outcome: Value,
+    /// Its outputs (index into the decision's outputs).
+    pub outputs: Vec<(usize, Value)>,
+    /// Its message.
+    pub message: Arc<str>,
+    /// The setting it is about.
+    pub about: Option<SettingId>,
+}
+
+/// Why a decision came out as it did: one rule that fired.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// The setting the rule implements (`null` for custom rules without `about`).
+    pub setting: Option<String>,
+    /// The outcome the rule gave.
+    pub outcome: String,
+    /// Why.
+    pub message: String,
+    /// The rule's name.
+    pub rule: String,
+}
+
+/// One decision's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionResult {
+    /// The decision's name.
+    pub name: String,
+    /// The JSON field of the outcome (`outcome`, `steps`...).
+    pub field: String,
+    /// The hit policy.
+    pub policy: HitPolicy,
+    /// The outcome (priority and first), or every outcome (collect).
+    pub outcomes: Vec<String>,
+    /// Outputs set by the winning rules.
+    pub outputs: IndexMap<String, Value>,
+    /// Values reported from the facts.
+    pub reports: IndexMap<String, Value>,
+    /// The rules that fired.
+    pub reasons: Vec<Reason>,
+    /// Settings skipped because the app's SDK is too old, where they would have
+    /// changed the result.
+    pub not_enforced: Vec<String>,
+}
+
+impl DecisionResult {
+    /// The outcome of a priority or first decision.
+    pub fn outcome(&self) -> Option<&str> {
+        match self.policy {
+            HitPolicy::Collect => None,
+            _ => self.outcomes.first().map(String::as_str),
+        }
+    }
+
+    /// The JSON shape of the spec: reports, the outcome field, outputs, `reasons`,
+    /// `not_enforced`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (k, v) in &self.reports {
+            if *v != Value::Absent {
+                m.insert(k.clone(), v.to_json());
+            }
+        }
+        match self.policy {
+            HitPolicy::Collect => {
+                m.insert(self.field.clone(), serde_json::json!(self.outcomes));
+            }
+            _ => {
+                m.insert(
+                    self.field.clone(),
+                    self.outcomes
+                        .first()
+                        .map(|o| serde_json::json!(o))
+                        .unwrap_or(serde_json::Value::Null),
+                );
+            }
+        }
+        for (k, v) in &self.outputs {
+            m.insert(k.clone(), v.to_json());
+        }
+        m.insert(
+            "reasons".into(),
+            serde_json::to_value(&self.reasons).unwrap_or(serde_json::Value::Null),
+        );
+        m.insert("not_enforced".into(), serde_json::json!(self.not_enforced));
+        serde_json::Value::Object(m)
+    }
+}
+
+/// Every decision taken for one set of facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decisions {
+    /// By decision name, in declaration order; decisions whose `only when` does not
+    /// hold are left out.
+    pub decisions: IndexMap<String, DecisionResult>,
+}
+
+impl Decisions {
+    /// One decision.
+    pub fn get(&self, name: &str) -> Option<&DecisionResult> {
+        self.decisions.get(name)
+    }
+
+    /// The JSON object `eval` prints.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.decisions
+                .iter()
+                .map(|(k, d)| (k.clone(), d.to_json()))
+                .collect(),
+        )
+    }
+}
+
+/// What the fired rules decide: outcomes and outputs, by the hit policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    /// The outcome, or every outcome for collect.
+    pub outcomes: Vec<String>,
+    /// The outputs of the winning rules.
+    pub outputs: IndexMap<String, Value>,
+}
+
+/// Applies a decision's hit policy to the rules that fired, in rule order.
+pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
+    let rank = |v: &Value| v.as_text().and_then(|t| def.outcomes.index(t)).unwrap_or(0);
+    let winners: Vec<&Fired> = match def.policy {
+        HitPolicy::Priority => match fired.iter().map(|f| rank(&f.outcome)).max() {
+            Some(top) => fired
+                .iter()
+                .copied()
+                .filter(|f| rank(&f.outcome) == top)
+                .collect(),
+            None => Vec::new(),
+        },
+        HitPolicy::First => fired.iter().copied().take(1).collect(),
+        HitPolicy::Collect => fired.to_vec(),
+    };
+    let outcomes: Vec<String> = match def.policy {
+        HitPolicy::Collect => {
+            let mut idx: Vec<usize> = winners.iter().map(|f| rank(&f.outcome)).collect();
+            idx.sort_unstable();
+            idx.dedup();
+            idx.into_iter()
+                .filter_map(|i| def.outcomes.variants.get(i).cloned())
+                .collect()
+        }
+        _ => match winners.first() {
+            Some(f) => f
+                .outcome
+                .as_text()
+                .map(|s| vec![s.to_string()])
+                .unwrap_or_default(),
+            None => def
+                .default
+                .as_ref()
+                .and_then(|d| d.as_text())
+                .map(|s| vec![s.to_string()])
+                .unwrap_or_default(),
+        },
+    };
+    let mut outputs: IndexMap<String, Value> = IndexMap::new();
+    for f in &winners {
+        for (i, v) in &f.outputs {
+            let Some((name, _)) = def.outputs.get(*i) else {
+                continue;
+            };
+            if *v == Value::Absent {
+                continue;
+            }
+            match (outputs.get_mut(name), v) {
+                (Some(Value::List(acc)), Value::List(items)) => {
+                    let mut merged: Vec<Value> = acc.as_ref().clone();
+                    for it in items.iter() {
+                        if !merged.contains(it) {
+                            merged.push(it.clone());
+                        }
+                    }
+                    *acc = Arc::new(merged);
+                }
+                (Some(_), _) => {}
+                (None, v) => {
+                    outputs.insert(name.clone(), v.clone());
+                }
+            }
+        }
+    }
+    outputs.retain(|_, v| !matches!(v, Value::List(items) if items.is_empty()));
+    Decided { outcomes, outputs }
+}
+
+/// The reasons for a list of fired rules.
+pub fn reasons(program: &Program, fired: &[&Fired]) -> Vec<Reason> {
+    fired
+        .iter()
+        .map(|f| Reason {
+            setting: f
+                .about
+                .and_then(|s| program.settings.get_index(s))
+                .map(|(k, _)| k.clone()),
+            outcome: f.outcome.as_text().unwrap_or_default().to_string(),
+            message: f.message.to_string(),
+            rule: program
+                .rules
+                .get(f.rule)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
+}

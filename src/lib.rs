@@ -1,0 +1,288 @@
+//! apprules: a rule engine for mobile app protection policies.
+//!
+//! Policies are written in a small declarative language (see `docs/language.md`).
+//! A policy goes through four stages, one module each:
+//!
+//! 1. [`syntax`]: text → AST, with a span on every node;
+//! 2. [`check`]: AST → checked IR, every name resolved and every type known;
+//! 3. [`compile`]: checked IR + setting values → one decision table per decision;
+//! 4. [`eval`]: tables + facts → decisions, with the reasons behind them.
+//!
+//! The standard Intune iOS/iPadOS app protection policy is bundled ([`BUNDLED`]).
+//!
+//! ```
+//! let policy = apprules::Policy::bundled().unwrap();
+//! let facts = serde_json::json!({
+//!     "device": {"os_version": "17.1", "model": "iPhone15,2", "jailbroken": true,
+//!                "mdm_enrolled": false, "passcode_set": true, "company_portal": false,
+//!                "biometrics": "face_id", "open_in_managed_to_unmanaged": false, "browsers": []},
+//!     "app": {"version": "4.2", "sdk_version": "17.0.0", "multi_identity": true,
+//!             "notification_restriction_supported": true},
+//!     "session": {"account": "org", "minutes_inactive": 0, "minutes_offline": 0,
+//!                 "failed_pin_attempts": 0, "days_since_pin_change": 0}
+//! });
+//! let decisions = policy.evaluate_json(&facts).unwrap();
+//! assert_eq!(decisions.get("launch").unwrap().outcome(), Some("block"));
+//! ```
+
+pub mod builtins;
+pub mod check;
+pub mod compile;
+pub mod diag;
+pub mod eval;
+pub mod fmt;
+pub mod logic;
+pub mod settings;
+pub mod source;
+pub mod syntax;
+pub mod testing;
+pub mod value;
+
+use std::sync::Arc;
+
+pub use diag::{Diagnostic, Report, Severity};
+pub use eval::facts::{Facts, FactsError};
+pub use eval::{DecisionResult, Decisions, EvalError, Reason};
+pub use settings::SettingsError;
+pub use value::{Value, Version};
+
+/// The bundled Intune iOS/iPadOS policy, as rule text.
+pub const BUNDLED: &str = include_str!("../rules/intune-ios.rules");
+/// The name the bundled policy goes by in diagnostics.
+pub const BUNDLED_NAME: &str = "<bundled>/intune-ios.rules";
+
+/// Everything that can go wrong building or running a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read `{path}`: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The rule files have errors (syntax, names, types, compilation, lints).
+    #[error("{0}")]
+    Rules(Report),
+    /// Setting overrides are wrong.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// Facts are wrong.
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    /// Evaluation needs a fact the input lacks.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// Builds a [`Policy`]: rule files (and the bundled policy), then setting overrides.
+#[derive(Default)]
+pub struct PolicyBuilder {
+    sources: source::Sources,
+    files: Vec<syntax::ast::File>,
+    diagnostics: Vec<Diagnostic>,
+    bundled: bool,
+    settings: Option<serde_json::Value>,
+    limits: syntax::Limits,
+}
+
+impl PolicyBuilder {
+    /// An empty builder.
+    pub fn new() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// Sets the parser limits (file size, nesting).
+    pub fn limits(mut self, limits: syntax::Limits) -> PolicyBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Adds the bundled Intune policy (also added by `use intune` in a file).
+    pub fn bundled(mut self) -> PolicyBuilder {
+        if !self.bundled {
+            self.bundled = true;
+            let id = self.sources.add(BUNDLED_NAME, BUNDLED);
+            match syntax::parse_with_limits(id, BUNDLED, &self.limits) {
+                Ok(f) => self.files.insert(0, f),
+                Err(mut d) => self.diagnostics.append(&mut d),
+            }
+        }
+        self
+    }
+
+    /// Adds rule text under a name.
+    pub fn source(mut self, name: &str, text: &str) -> PolicyBuilder {
+        let id = self.sources.add(name, text);
+        match syntax::parse_with_limits(id, text, &self.limits) {
+            Ok(f) => {
+                let uses = f
+                    .items
+                    .iter()
+                    .any(|i| matches!(i, syntax::ast::Item::Use(n) if n.text == "intune"));
+                self.files.push(f);
+                if uses {
+                    return self.bundled();
+                }
+            }
+            Err(mut d) => self.diagnostics.append(&mut d),
+        }
+        self
+    }
+
+    /// Reads and adds a rule file.
+    pub fn file(self, path: &std::path::Path) -> Result<PolicyBuilder, Error> {
+        let text = read_text(path)?;
+        Ok(self.source(&path.display().to_string(), &text))
+    }
+
+    /// Setting overrides, as the JSON object of `--settings`.
+    pub fn settings_json(mut self, json: serde_json::Value) -> PolicyBuilder {
+        self.settings = Some(json);
+        self
+    }
+
+    /// Checks the files (all errors at once), then compiles the policy.
+    pub fn build(self) -> Result<Policy, Error> {
+        let program = self.check()?;
+        Policy::compile(program.0, self.settings.as_ref(), program.1)
+    }
+
+    /// Parses and checks the files without compiling: the program and its warnings.
+    pub fn check(&self) -> Result<(Arc<check::ir::Program>, Vec<Diagnostic>), Error> {
+        if !self.diagnostics.is_empty() {
+            return Err(Error::Rules(Report {
+                sources: self.sources.clone(),
+                diagnostics: self.diagnostics.clone(),
+            }));
+        }
+        match check::check(self.sources.clone(), &self.files) {
+            Ok((p, warnings)) => Ok((Arc::new(p), warnings)),
+            Err(d) => Err(Error::Rules(Report {
+                sources: self.sources.clone(),
+                diagnostics: d,
+            })),
+        }
+    }
+
+    /// The parsed files (for the formatter).
+    pub fn files(&self) -> &[syntax::ast::File] {
+        &self.files
+    }
+}
+
+/// Reads a file as UTF-8, with an error that names it.
+pub fn read_text(path: &std::path::Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// A compiled policy: parse and compile once, evaluate many times from many threads.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    compiled: Arc<compile::Compiled>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Policy {
+    /// The bundled Intune policy with its defaults.
+    pub fn bundled() -> Result<Policy, Error> {
+        PolicyBuilder::new().bundled().build()
+    }
+
+    fn compile(
+        program: Arc<check::ir::Program>,
+        settings: Option<&serde_json::Value>,
+        mut warnings: Vec<Diagnostic>,
+    ) -> Result<Policy, Error> {
+        let values = settings::resolve(&program, settings)?;
+        let sources = program.sources.clone();
+        match compile::compile(program, values) {
+            Ok(c) => {
+                warnings.extend(c.warnings.iter().cloned());
+                Ok(Policy {
+                    compiled: Arc::new(c),
+                    warnings,
+                })
+            }
+            Err(d) => Err(Error::Rules(Report {
+                sources,
+                diagnostics: d,
+            })),
+        }
+    }
+
+    /// The same rules with other setting overrides.
+    pub fn with_settings(&self, settings: &serde_json::Value) -> Result<Policy, Error> {
+        Policy::compile(self.compiled.program.clone(), Some(settings), Vec::new())
+    }
+
+    /// Warnings from the checker and the lints.
+    pub fn warnings(&self) -> Report {
+        Report {
+            sources: self.compiled.program.sources.clone(),
+            diagnostics: self.warnings.clone(),
+        }
+    }
+
+    /// The checked program.
+    pub fn program(&self) -> &check::ir::Program {
+        &self.compiled.program
+    }
+
+    /// The compiled tables and setting values.
+    pub fn compiled(&self) -> &compile::Compiled {
+        &self.compiled
+    }
+
+    /// Binds facts from JSON (checked against the schema once).
+    pub fn bind(&self, json: &serde_json::Value) -> Result<Facts, FactsError> {
+        eval::facts::bind(&self.compiled.program, json)
+    }
+
+    /// Evaluates bound facts with the decision tables.
+    pub fn evaluate_bound(&self, facts: &Facts) -> Result<Decisions, EvalError> {
+        eval::tables::evaluate(&self.compiled, facts)
+    }
+
+    /// Evaluates facts given as JSON.
+    pub fn evaluate_json(&self, json: &serde_json::Value) -> Result<Decisions, Error> {
+        let facts = self.bind(json)?;
+        Ok(self.evaluate_bound(&facts)?)
+    }
+
+    /// Evaluates facts given as JSON text.
+    pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
+        let json = eval::facts::parse_json(text)?;
+        self.evaluate_json(&json)
+    }
+
+    /// Evaluates facts from any serializable value (its JSON form must match the schema).
+    pub fn evaluate<T: serde::Serialize>(&self, facts: &T) -> Result<Decisions, Error> {
+        let json = serde_json::to_value(facts).map_err(|e| FactsError::Syntax {
+            message: e.to_string(),
+        })?;
+        self.evaluate_json(&json)
+    }
+
+    /// Evaluates with the reference interpreter (slow; for testing the tables).
+    pub fn evaluate_reference(&self, facts: &Facts) -> Result<Decisions, EvalError> {
+        eval::interp::evaluate(&self.compiled.program, &self.compiled.settings, facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policy_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::Policy>();
+    }
+}

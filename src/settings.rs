@@ -1,0 +1,76 @@
+//! Setting values: defaults, `set` overrides in rule files, and JSON overrides.
+//!
+//! `--settings FILE.json` is an object from dotted setting name to value. Anything
+//! wrong — an unknown name, a wrong type, a value outside the setting's values, a
+//! malformed version — is a [`SettingsError`] that names the setting.
+
+use crate::check::checker::suggest;
+use crate::check::ir::Program;
+use crate::value::{decode, DecodeError, Value};
+use thiserror::Error;
+
+/// A problem with setting overrides.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum SettingsError {
+    /// The overrides are not a JSON object.
+    #[error("settings must be a JSON object from setting name to value, found {found}")]
+    NotAnObject {
+        /// What was found.
+        found: String,
+    },
+    /// No such setting.
+    #[error("unknown setting `{name}`{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// A suggestion.
+        hint: Option<String>,
+    },
+    /// A value of the wrong shape.
+    #[error("setting `{name}`: {error}")]
+    Invalid {
+        /// The setting.
+        name: String,
+        /// Path, expected and found.
+        error: DecodeError,
+    },
+}
+
+/// The effective value of every setting: defaults, then the files' `set`, then `json`.
+pub fn resolve(
+    program: &Program,
+    json: Option<&serde_json::Value>,
+) -> Result<Vec<Value>, SettingsError> {
+    let mut values: Vec<Value> = program
+        .settings
+        .values()
+        .map(|s| s.default.clone())
+        .collect();
+    for (id, v, _) in &program.overrides {
+        if let Some(slot) = values.get_mut(*id) {
+            *slot = v.clone();
+        }
+    }
+    let Some(json) = json else { return Ok(values) };
+    let serde_json::Value::Object(map) = json else {
+        return Err(SettingsError::NotAnObject {
+            found: crate::value::describe_json(json),
+        });
+    };
+    for (name, j) in map {
+        let Some((id, _, def)) = program.settings.get_full(name) else {
+            return Err(SettingsError::Unknown {
+                name: name.clone(),
+                hint: suggest(name, program.settings.keys()),
+            });
+        };
+        let v = decode(j, &def.ty, &format!("$[\"{name}\"]")).map_err(|error| {
+            SettingsError::Invalid {
+                name: name.clone(),
+                error,
+            }
+        })?;
+        values[id] = v;
+    }
+    Ok(values)
+}

@@ -1,0 +1,1 @@
+//! Tests and properties inside rule files.
