@@ -31,9 +31,11 @@ pub mod compile;
 pub mod diag;
 pub mod eval;
 pub mod fmt;
+pub mod graph;
 pub mod logic;
 pub mod settings;
 pub mod source;
+pub mod strategies;
 pub mod syntax;
 pub mod testing;
 pub mod value;
@@ -50,6 +52,10 @@ pub use value::{Value, Version};
 pub const BUNDLED: &str = include_str!("../rules/intune-ios.rules");
 /// The name the bundled policy goes by in diagnostics.
 pub const BUNDLED_NAME: &str = "<bundled>/intune-ios.rules";
+/// The bundled policy's own tests and properties (a rule file that uses it).
+pub const BUNDLED_TESTS: &str = include_str!("../rules/intune-ios.tests.rules");
+/// The name of the bundled tests in reports.
+pub const BUNDLED_TESTS_NAME: &str = "<bundled>/intune-ios.tests.rules";
 
 /// Everything that can go wrong building or running a policy.
 #[derive(Debug, thiserror::Error)]

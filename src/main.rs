@@ -1,36 +1,463 @@
-fn main() {
-    std::process::exit(apprules_cli::run());
+//! The `apprules` command line. Exit codes: 0 ok, 1 a test or check failed, 2 bad input.
+
+use apprules::{Error, Policy, PolicyBuilder};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// A rule engine for mobile app protection policies.
+#[derive(Parser)]
+#[command(name = "apprules", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
-mod apprules_cli {
-    pub fn run() -> i32 {
-        let args: Vec<String> = std::env::args().collect();
-        let policy = match apprules::Policy::bundled() {
-            Ok(p) => p,
-            Err(apprules::Error::Rules(r)) => {
-                eprintln!("{}", r.to_short_string());
-                return 2;
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                return 2;
-            }
-        };
-        let text = std::fs::read_to_string(&args[1]).unwrap_or_default();
-        match policy.evaluate_str(&text) {
-            Ok(d) => println!(
-                "{}",
-                serde_json::to_string_pretty(&d.to_json()).unwrap_or_default()
-            ),
-            Err(e) => eprintln!("{e}"),
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rule files: syntax, names, types, lints. Exit 0 clean (warnings allowed), 2 errors.
+    Check {
+        /// Rule files (none: the bundled policy).
+        files: Vec<PathBuf>,
+        /// Setting overrides (JSON object from setting name to value).
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// One line per diagnostic instead of the source excerpt.
+        #[arg(long)]
+        short: bool,
+    },
+    /// Evaluate facts and print the decisions as JSON.
+    Eval(EvalArgs),
+    /// Evaluate facts and explain which rules fired and why the others did not.
+    Explain(EvalArgs),
+    /// Print the compiled decision tables.
+    Table {
+        /// Rule files (none: the bundled policy).
+        files: Vec<PathBuf>,
+        /// Setting overrides.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
+    /// Format rule files canonically (comments kept).
+    Fmt {
+        /// Rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// List every setting of the policy: name, values, default, doc.
+    Settings {
+        /// Rule files (none: the bundled policy).
+        files: Vec<PathBuf>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the tests and properties in rule files. Exit 1 on any failure.
+    Test {
+        /// Rule files (none: the bundled policy's own tests).
+        files: Vec<PathBuf>,
+        /// Show the rules (table rows) no test fired.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail when rule coverage is below this percentage.
+        #[arg(long, value_name = "N")]
+        min_coverage: Option<f64>,
+        /// Generated cases per property.
+        #[arg(long, default_value_t = 256)]
+        cases: u32,
+        /// Seed for generated facts.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Import an Intune policy (Graph `iosManagedAppProtection` JSON) as a rule file.
+    Import {
+        /// Format: `graph`.
+        format: String,
+        /// The exported policy.
+        file: PathBuf,
+    },
+    /// Export a policy's settings as Graph `iosManagedAppProtection` JSON.
+    Export {
+        /// Format: `graph`.
+        format: String,
+        /// Rule files (none: the bundled policy's defaults).
+        files: Vec<PathBuf>,
+        /// Setting overrides.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Rule files (none: the bundled policy).
+    files: Vec<PathBuf>,
+    /// Facts: a JSON file, a `.jsonl` file (one record per line), or `-` for stdin.
+    #[arg(long)]
+    facts: PathBuf,
+    /// Setting overrides (JSON object from setting name to value).
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// An Intune Graph export whose settings to use.
+    #[arg(long)]
+    graph: Option<PathBuf>,
+    /// Read facts as JSON lines (one record per line), also from stdin.
+    #[arg(long)]
+    jsonl: bool,
+    /// Pretty-print the JSON output (single records only).
+    #[arg(long)]
+    pretty: bool,
+}
+
+/// A failure, with its exit code.
+struct Fail {
+    code: u8,
+    message: Option<String>,
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail {
+            code: 2,
+            message: Some(render_error(&e)),
         }
-        for t in &policy.compiled().tables {
-            eprintln!(
-                "table {}: {} columns, {} rows",
-                t.name,
-                t.columns.len(),
-                t.rows.len()
-            );
-        }
-        0
     }
+}
+
+fn bad(message: impl Into<String>) -> Fail {
+    Fail {
+        code: 2,
+        message: Some(message.into()),
+    }
+}
+
+fn render_error(e: &Error) -> String {
+    match e {
+        Error::Rules(report) => render_report(report, !std::io::stderr().is_terminal()),
+        e => format!("error: {e}"),
+    }
+}
+
+fn render_report(report: &apprules::Report, short: bool) -> String {
+    if short {
+        return report.to_short_string().trim_end().to_string();
+    }
+    let mut s = String::new();
+    for r in report.rendered() {
+        s.push_str(&format!("{r:?}\n"));
+    }
+    s.push_str(&format!(
+        "{} error(s), {} warning(s)",
+        report.error_count(),
+        report.diagnostics.len() - report.error_count()
+    ));
+    s
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if let Some(m) = f.message {
+                eprintln!("{m}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
+        s
+    } else {
+        apprules::read_text(path)?
+    };
+    serde_json::from_str(&text).map_err(|e| bad(format!("error: `{}` is not valid JSON: {e}", path.display())))
+}
+
+fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
+    let mut b = PolicyBuilder::new();
+    if files.is_empty() {
+        b = b.bundled();
+    }
+    for f in files {
+        b = b.file(f)?;
+    }
+    Ok(b)
+}
+
+fn policy(files: &[PathBuf], settings: Option<&PathBuf>, graph: Option<&PathBuf>) -> Result<Policy, Fail> {
+    let mut b = builder(files)?;
+    let mut overrides = serde_json::Map::new();
+    if let Some(g) = graph {
+        let json = read_json(g)?;
+        let imported = apprules::graph::import(&json).map_err(|e| bad(format!("error: `{}`: {e}", g.display())))?;
+        for (k, v) in imported.settings {
+            overrides.insert(k, v);
+        }
+        if files.is_empty() {
+            // the bundled policy is already there
+        } else {
+            b = b.bundled();
+        }
+    }
+    if let Some(s) = settings {
+        match read_json(s)? {
+            serde_json::Value::Object(m) => overrides.extend(m),
+            other => {
+                return Err(bad(format!(
+                    "error: `{}`: settings must be a JSON object from setting name to value, found {}",
+                    s.display(),
+                    apprules::value::describe_json(&other)
+                )))
+            }
+        }
+    }
+    if !overrides.is_empty() {
+        b = b.settings_json(serde_json::Value::Object(overrides));
+    }
+    // Lint warnings are for `apprules check`; evaluation stays quiet.
+    Ok(b.build()?)
+}
+
+fn run(cmd: Command) -> Result<(), Fail> {
+    match cmd {
+        Command::Check { files, settings, short } => {
+            let b = builder(&files)?;
+            let (program, mut warnings) = match b.check() {
+                Ok(x) => x,
+                Err(Error::Rules(r)) => {
+                    return Err(Fail {
+                        code: 2,
+                        message: Some(render_report(&r, short)),
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let json = match &settings {
+                Some(s) => Some(read_json(s)?),
+                None => None,
+            };
+            let values = apprules::settings::resolve(&program, json.as_ref()).map_err(|e| bad(format!("error: {e}")))?;
+            let sources = program.sources.clone();
+            match apprules::compile::compile(program, values) {
+                Ok(c) => {
+                    warnings.extend(c.warnings);
+                    let report = apprules::Report { sources, diagnostics: warnings };
+                    if !report.diagnostics.is_empty() {
+                        eprintln!("{}", render_report(&report, short));
+                    } else {
+                        eprintln!("ok");
+                    }
+                    Ok(())
+                }
+                Err(mut d) => {
+                    d.extend(warnings);
+                    let report = apprules::Report { sources, diagnostics: d };
+                    Err(Fail {
+                        code: 2,
+                        message: Some(render_report(&report, short)),
+                    })
+                }
+            }
+        }
+        Command::Eval(a) => eval(a, false),
+        Command::Explain(a) => eval(a, true),
+        Command::Table { files, settings } => {
+            let p = policy(&files, settings.as_ref(), None)?;
+            print!("{}", apprules::compile::print::tables(p.compiled()));
+            Ok(())
+        }
+        Command::Fmt { files, check } => {
+            let mut unformatted = Vec::new();
+            for f in &files {
+                let text = apprules::read_text(f)?;
+                let formatted = apprules::fmt::format_source(&f.display().to_string(), &text)?;
+                if formatted != text {
+                    if check {
+                        unformatted.push(f.display().to_string());
+                    } else {
+                        std::fs::write(f, formatted).map_err(|e| bad(format!("error: cannot write `{}`: {e}", f.display())))?;
+                    }
+                }
+            }
+            if unformatted.is_empty() {
+                Ok(())
+            } else {
+                Err(Fail {
+                    code: 1,
+                    message: Some(format!("not formatted: {}", unformatted.join(", "))),
+                })
+            }
+        }
+        Command::Settings { files, json } => {
+            let p = policy(&files, None, None)?;
+            let list = apprules::settings::describe(p.program(), &p.compiled().settings);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            } else {
+                for s in list {
+                    println!("{}\n  values:  {}\n  default: {}\n  {}\n", s.name, s.values, s.default, s.doc);
+                }
+            }
+            Ok(())
+        }
+        Command::Test {
+            files,
+            coverage,
+            min_coverage,
+            cases,
+            seed,
+        } => {
+            let b = if files.is_empty() {
+                PolicyBuilder::new().bundled().source(apprules::BUNDLED_TESTS_NAME, apprules::BUNDLED_TESTS)
+            } else {
+                builder(&files)?
+            };
+            let (program, _) = b.check()?;
+            let opts = apprules::testing::Options {
+                cases,
+                seed,
+                coverage: coverage || min_coverage.is_some(),
+            };
+            let report = apprules::testing::run(program, &opts);
+            print!("{}", report.render(coverage));
+            if let Some(min) = min_coverage {
+                if report.coverage_percent() < min {
+                    return Err(Fail {
+                        code: 1,
+                        message: Some(format!(
+                            "rule coverage {:.1}% is below the minimum {min}%",
+                            report.coverage_percent()
+                        )),
+                    });
+                }
+            }
+            if report.failed() {
+                return Err(Fail { code: 1, message: None });
+            }
+            Ok(())
+        }
+        Command::Import { format, file } => {
+            if format != "graph" {
+                return Err(bad(format!("error: unknown import format `{format}` (expected `graph`)")));
+            }
+            let json = read_json(&file)?;
+            let imported = apprules::graph::import(&json).map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
+            for w in &imported.warnings {
+                eprintln!("warning: {w}");
+            }
+            print!("{}", imported.to_rules());
+            Ok(())
+        }
+        Command::Export { format, files, settings } => {
+            if format != "graph" {
+                return Err(bad(format!("error: unknown export format `{format}` (expected `graph`)")));
+            }
+            let p = policy(&files, settings.as_ref(), None)?;
+            let json = apprules::graph::export(p.program(), &p.compiled().settings).map_err(|e| bad(format!("error: {e}")))?;
+            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            Ok(())
+        }
+    }
+}
+
+fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
+    let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?;
+    let lines = a.jsonl || a.facts.extension().is_some_and(|e| e == "jsonl");
+    if lines && !explain {
+        return batch(&p, &a.facts);
+    }
+    let json = read_json(&a.facts)?;
+    let facts = p.bind(&json).map_err(|e| bad(format!("error: {e}")))?;
+    if explain {
+        let text = apprules::eval::explain::explain(p.compiled(), &facts).map_err(|e| bad(format!("error: {e}")))?;
+        print!("{text}");
+        return Ok(());
+    }
+    let d = p.evaluate_bound(&facts).map_err(|e| bad(format!("error: {e}")))?;
+    let out = if a.pretty {
+        serde_json::to_string_pretty(&d.to_json())
+    } else {
+        serde_json::to_string(&d.to_json())
+    };
+    println!("{}", out.unwrap_or_default());
+    Ok(())
+}
+
+/// JSON lines in, JSON lines out, in input order, chunk by chunk on every core.
+fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
+    use rayon::prelude::*;
+    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut errors = 0usize;
+    let mut line_no = 0usize;
+    let mut chunk: Vec<String> = Vec::with_capacity(CHUNK);
+    let mut lines = reader.lines();
+    loop {
+        chunk.clear();
+        for l in lines.by_ref() {
+            let l = l.map_err(|e| bad(format!("error: reading `{}`: {e}", path.display())))?;
+            chunk.push(l);
+            if chunk.len() == CHUNK {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let results: Vec<Result<String, String>> = chunk.par_iter().map(|l| eval_line(p, l)).collect();
+        for r in results {
+            line_no += 1;
+            match r {
+                Ok(s) if s.is_empty() => {}
+                Ok(s) => {
+                    let _ = out.write_all(s.as_bytes());
+                    let _ = out.write_all(b"\n");
+                }
+                Err(e) => {
+                    errors += 1;
+                    let err = serde_json::json!({"error": e, "line": line_no});
+                    let _ = writeln!(out, "{err}");
+                    eprintln!("error: line {line_no}: {e}");
+                }
+            }
+        }
+    }
+    let _ = out.flush();
+    if errors > 0 {
+        return Err(bad(format!("error: {errors} record(s) could not be evaluated")));
+    }
+    Ok(())
+}
+
+const CHUNK: usize = 8192;
+
+fn eval_line(p: &Policy, line: &str) -> Result<String, String> {
+    if line.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let json: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let d = p.evaluate_json(&json).map_err(|e| e.to_string())?;
+    serde_json::to_string(&d.to_json()).map_err(|e| e.to_string())
 }

@@ -74,3 +74,41 @@ pub fn resolve(
     }
     Ok(values)
 }
+
+/// A setting as `apprules settings` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SettingInfo {
+    /// Dotted name.
+    pub name: String,
+    /// Its type: the values it takes.
+    pub values: String,
+    /// Default value (the declared one, before overrides).
+    pub default: serde_json::Value,
+    /// Current value (after overrides).
+    pub value: serde_json::Value,
+    /// One-line doc.
+    pub doc: String,
+    /// When an old Intune SDK does not enforce it: `requires ...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requires: Option<String>,
+}
+
+/// Describes every setting of a program.
+pub fn describe(program: &Program, values: &[Value]) -> Vec<SettingInfo> {
+    program
+        .settings
+        .values()
+        .enumerate()
+        .map(|(i, s)| SettingInfo {
+            name: s.name.clone(),
+            values: s.ty.to_string(),
+            default: s.default.to_json(),
+            value: values.get(i).unwrap_or(&s.default).to_json(),
+            doc: s.doc.clone(),
+            requires: s.gate.as_ref().map(|g| {
+                let when = g.only_for.as_ref().map(|v| format!(" for {v}")).unwrap_or_default();
+                format!("{}{when} (else {})", g.condition.display(program), g.fallback)
+            }),
+        })
+        .collect()
+}

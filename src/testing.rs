@@ -1,1 +1,316 @@
-//! Tests and properties inside rule files.
+//! Tests and properties inside rule files, and rule coverage: `apprules test`.
+//!
+//! A `test` names facts (and setting overrides) and the decisions expected. A
+//! `property` states a law over all facts: facts are generated from the declared
+//! schema (proptest), and on failure the smallest counterexample is printed as a facts
+//! JSON that `apprules eval` accepts. Coverage counts the rules that fired in a test.
+
+use crate::check::ir::{Expect, Program, PropertyDef, TestDef};
+use crate::compile::{compile, Compiled};
+use crate::eval::facts::bind;
+use crate::eval::interp::eval_property;
+use crate::eval::tables::evaluate;
+use crate::logic::Tri;
+use crate::strategies::facts_strategy;
+use crate::syntax::ast::HitPolicy;
+use crate::value::Value;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// Options of a test run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Generated cases per property.
+    pub cases: u32,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Collect rule coverage.
+    pub coverage: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            cases: 256,
+            seed: 0,
+            coverage: true,
+        }
+    }
+}
+
+/// The outcome of one test or property.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Its name.
+    pub name: String,
+    /// `file:line:col`.
+    pub location: String,
+    /// `None` when it passed; otherwise why it failed.
+    pub failure: Option<String>,
+}
+
+/// The results of a test run.
+#[derive(Clone, Debug, Default)]
+pub struct TestReport {
+    /// Tests, in file order.
+    pub tests: Vec<Outcome>,
+    /// Properties, in file order.
+    pub properties: Vec<Outcome>,
+    /// Rules (by index) that fired in some test.
+    pub covered: BTreeSet<usize>,
+    /// Every rule: name and location.
+    pub rules: Vec<(String, String)>,
+}
+
+impl TestReport {
+    /// Whether any test or property failed.
+    pub fn failed(&self) -> bool {
+        self.tests.iter().chain(&self.properties).any(|o| o.failure.is_some())
+    }
+
+    /// Percentage of rules that fired in some test (100 when there are no rules).
+    pub fn coverage_percent(&self) -> f64 {
+        if self.rules.is_empty() {
+            return 100.0;
+        }
+        100.0 * self.covered.len() as f64 / self.rules.len() as f64
+    }
+
+    /// The report as text.
+    pub fn render(&self, coverage: bool) -> String {
+        let mut s = String::new();
+        for (kind, list) in [("test", &self.tests), ("property", &self.properties)] {
+            for o in list {
+                match &o.failure {
+                    None => s.push_str(&format!("ok   {kind} {}\n", o.name)),
+                    Some(f) => s.push_str(&format!("FAIL {kind} {} ({})\n{}\n", o.name, o.location, indent(f))),
+                }
+            }
+        }
+        let failed = self.tests.iter().chain(&self.properties).filter(|o| o.failure.is_some()).count();
+        let total = self.tests.len() + self.properties.len();
+        s.push_str(&format!(
+            "\n{} passed, {failed} failed ({} tests, {} properties)\n",
+            total - failed,
+            self.tests.len(),
+            self.properties.len()
+        ));
+        if coverage {
+            s.push_str(&format!(
+                "rule coverage: {}/{} rules fired in some test ({:.1}%)\n",
+                self.covered.len(),
+                self.rules.len(),
+                self.coverage_percent()
+            ));
+            for (i, (name, loc)) in self.rules.iter().enumerate() {
+                if !self.covered.contains(&i) {
+                    s.push_str(&format!("  never fired: rule {name} ({loc})\n"));
+                }
+            }
+        }
+        s
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("     {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Compiled policies by setting overrides, so tests with the same settings share one.
+struct Cache {
+    program: Arc<Program>,
+    by_settings: HashMap<String, Result<Arc<Compiled>, String>>,
+}
+
+impl Cache {
+    fn get(&mut self, settings: Option<&serde_json::Value>) -> Result<Arc<Compiled>, String> {
+        let key = settings.map(|s| s.to_string()).unwrap_or_default();
+        if let Some(c) = self.by_settings.get(&key) {
+            return c.clone();
+        }
+        let program = self.program.clone();
+        let r = crate::settings::resolve(&program, settings)
+            .map_err(|e| e.to_string())
+            .and_then(|values| {
+                let sources = program.sources.clone();
+                compile(program, values).map(Arc::new).map_err(|d| {
+                    crate::diag::Report {
+                        sources,
+                        diagnostics: d,
+                    }
+                    .to_short_string()
+                })
+            });
+        self.by_settings.insert(key, r.clone());
+        r
+    }
+}
+
+/// Runs every test and property of a program.
+pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
+    let mut report = TestReport {
+        rules: program
+            .rules
+            .iter()
+            .map(|r| (r.name.clone(), program.sources.locate(r.span)))
+            .collect(),
+        ..TestReport::default()
+    };
+    let mut cache = Cache {
+        program: program.clone(),
+        by_settings: HashMap::new(),
+    };
+    for t in &program.tests {
+        let failure = run_test(&mut cache, t, &mut report.covered);
+        report.tests.push(Outcome {
+            name: t.name.clone(),
+            location: program.sources.locate(t.span),
+            failure,
+        });
+    }
+    for p in &program.properties {
+        let failure = run_property(&mut cache, p, opts);
+        report.properties.push(Outcome {
+            name: p.name.clone(),
+            location: program.sources.locate(p.span),
+            failure,
+        });
+    }
+    report
+}
+
+fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Option<String> {
+    let compiled = match cache.get(t.settings.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("the settings do not compile: {e}")),
+    };
+    let program = &*compiled.program;
+    let wants_error = t.expect.iter().any(|e| matches!(e, Expect::Error));
+    let result = bind(program, &t.facts)
+        .map_err(|e| e.to_string())
+        .and_then(|f| evaluate(&compiled, &f).map_err(|e| e.to_string()));
+    let decisions = match (result, wants_error) {
+        (Err(_), true) => return None,
+        (Err(e), false) => return Some(format!("evaluation failed: {e}")),
+        (Ok(d), true) => return Some(format!("expected an error, got {}", d.to_json())),
+        (Ok(d), false) => d,
+    };
+    for d in decisions.decisions.values() {
+        for r in &d.reasons {
+            if let Some(i) = program.rules.iter().position(|x| x.name == r.rule) {
+                covered.insert(i);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for e in &t.expect {
+        let Expect::Field {
+            decision,
+            field,
+            value,
+            ..
+        } = e
+        else {
+            continue;
+        };
+        let Some((name, def)) = program.decisions.get_index(*decision) else { continue };
+        let Some(result) = decisions.get(name) else {
+            problems.push(format!("expected {name}.{field} = {value}, but `{name}` was not taken"));
+            continue;
+        };
+        let actual: Value = if *field == def.field {
+            match def.policy {
+                HitPolicy::Collect => Value::List(Arc::new(result.outcomes.iter().map(|o| Value::enum_(o)).collect())),
+                _ => result.outcome().map(Value::enum_).unwrap_or(Value::Absent),
+            }
+        } else if field == "not_enforced" {
+            Value::List(Arc::new(result.not_enforced.iter().map(|s| Value::str(s)).collect()))
+        } else if let Some(v) = result.outputs.get(field) {
+            v.clone()
+        } else if let Some(v) = result.reports.get(field) {
+            v.clone()
+        } else {
+            Value::Absent
+        };
+        if !same(&actual, value) {
+            let fired: Vec<String> = result.reasons.iter().map(|r| format!("{} => {}", r.rule, r.outcome)).collect();
+            problems.push(format!(
+                "expected {name}.{field} = {value}, got {actual}\n  rules fired: {}",
+                if fired.is_empty() { "none".to_string() } else { fired.join(", ") }
+            ));
+        }
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join("\n"))
+    }
+}
+
+/// Equality where lists compare as sets and enum names equal strings.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => x.iter().all(|i| y.iter().any(|j| same(i, j))) && y.iter().all(|j| x.iter().any(|i| same(i, j))),
+        (Value::Absent, Value::List(y)) => y.is_empty(),
+        (x, y) => match (x.as_text(), y.as_text()) {
+            (Some(s), Some(t)) => s == t,
+            _ => x == y,
+        },
+    }
+}
+
+fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<String> {
+    let compiled = match cache.get(p.settings.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("the settings do not compile: {e}")),
+    };
+    let program = compiled.program.clone();
+    let base = p.given.as_ref().and_then(|g| program.fact_sets.get(g)).map(|(v, _)| v.clone());
+    let strategy = facts_strategy(&program, &compiled.settings, base.as_ref());
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&opts.seed.to_le_bytes());
+    let config = Config {
+        cases: opts.cases,
+        failure_persistence: None,
+        max_global_rejects: opts.cases.saturating_mul(50).max(1024),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let result = runner.run(&strategy, |json| {
+        let facts = bind(&program, &json).map_err(|e| TestCaseError::fail(format!("generated facts do not bind: {e}")))?;
+        if let Some(f) = &p.filter {
+            let empty = crate::eval::Decisions::default();
+            if eval_property(&program, &compiled.settings, &facts, &empty, f) != Tri::True {
+                return Err(TestCaseError::reject("filtered out"));
+            }
+        }
+        let decisions = evaluate(&compiled, &facts).map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?;
+        match eval_property(&program, &compiled.settings, &facts, &decisions, &p.expect) {
+            Tri::True => Ok(()),
+            _ => Err(TestCaseError::fail(summary(&decisions))),
+        }
+    });
+    match result {
+        Ok(()) => None,
+        Err(TestError::Fail(why, json)) => Some(format!(
+            "counterexample ({why}); as facts for `apprules eval`:\n{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        )),
+        Err(TestError::Abort(why)) => Some(format!("gave up: {why} (the `where` filter rejects almost every generated case)")),
+    }
+}
+
+fn summary(d: &crate::eval::Decisions) -> String {
+    d.decisions
+        .values()
+        .map(|r| {
+            let o = match r.policy {
+                HitPolicy::Collect => format!("[{}]", r.outcomes.join(", ")),
+                _ => r.outcomes.join(", "),
+            };
+            format!("{} = {o}", r.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

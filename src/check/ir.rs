@@ -345,3 +345,37 @@ impl TExpr {
         out
     }
 }
+
+impl TExpr {
+    /// The expression as rule text, with declared names.
+    pub fn display(&self, p: &Program) -> String {
+        let d = |e: &TExpr| e.display(p);
+        let paren = |e: &TExpr| match e {
+            TExpr::And(_) | TExpr::Or(_) | TExpr::Quant { .. } => format!("({})", e.display(p)),
+            _ => e.display(p),
+        };
+        match self {
+            TExpr::Const(v) => v.to_string(),
+            TExpr::Fact(f) => p.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default(),
+            TExpr::Group(g) => p.groups.get_index(*g).map(|(k, _)| k.clone()).unwrap_or_default(),
+            TExpr::Setting(s) => p.settings.get_index(*s).map(|(k, _)| k.clone()).unwrap_or_default(),
+            TExpr::Var(i) => format!("${i}"),
+            TExpr::Field(e, n) => format!("{}.{n}", d(e)),
+            TExpr::Present(e) => format!("present({})", d(e)),
+            TExpr::Not(e) => format!("not {}", paren(e)),
+            TExpr::And(es) => es.iter().map(paren).collect::<Vec<_>>().join(" and "),
+            TExpr::Or(es) => es.iter().map(paren).collect::<Vec<_>>().join(" or "),
+            TExpr::Cmp(op, a, b, _) => format!("{} {} {}", d(a), op.as_str(), d(b)),
+            TExpr::Arith(op, a, b) => format!("{} {} {}", d(a), op.as_str(), d(b)),
+            TExpr::Call(b, args) => format!("{}({})", b.name(), args.iter().map(d).collect::<Vec<_>>().join(", ")),
+            TExpr::List(es) => format!("[{}]", es.iter().map(d).collect::<Vec<_>>().join(", ")),
+            TExpr::Quant { all, var, list, body } => format!(
+                "{} ${var} in {}: {}",
+                if *all { "all" } else { "any" },
+                d(list),
+                d(body)
+            ),
+            TExpr::Decision(i) => p.decisions.get_index(*i).map(|(k, _)| k.clone()).unwrap_or_default(),
+        }
+    }
+}

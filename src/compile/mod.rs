@@ -13,6 +13,7 @@
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.
 
+pub mod print;
 pub mod table;
 
 use crate::check::ir::*;
@@ -322,7 +323,11 @@ fn expand_rule(
             let mut parts = guard_fs.clone();
             if let Some((_, Some(filter))) = &rule.for_each {
                 let pv = pe.eval(filter, &mut env)?;
-                parts.push(pe.formula(pv)?);
+                let f = pe.formula(pv)?;
+                if matches!(f, F::Const(false)) {
+                    continue;
+                }
+                parts.push(f);
             }
             let pv = pe.eval(&rule.when, &mut env)?;
             parts.push(pe.formula(pv)?);
@@ -454,6 +459,9 @@ impl Pe<'_> {
                     Some(v) => PV::Val(Value::Int(v)),
                     None => return Err(format!("integer overflow in `{x} {} {y}`", op.as_str())),
                 },
+                (PV::Val(Value::Absent), _) | (_, PV::Val(Value::Absent)) => {
+                    return Err("arithmetic on a setting that is not configured; test it with `present(...)` first".into())
+                }
                 (pa, pb) => {
                     let ca = self.value_expr(pa)?;
                     let cb = self.value_expr(pb)?;

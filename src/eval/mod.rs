@@ -5,6 +5,7 @@
 //! interpreter ([`interp`]), which reads like the language reference and is tested
 //! against the tables.
 
+pub mod explain;
 pub mod facts;
 pub mod interp;
 pub mod tables;

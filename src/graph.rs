@@ -1,0 +1,948 @@
+//! Intune interop: Microsoft Graph `iosManagedAppProtection` JSON ↔ settings.
+//!
+//! [`import`] reads an export (as PowerShell, Graph Explorer or IntuneManagement write
+//! it) into the bundled policy's settings; [`export`] writes settings back as Graph
+//! JSON with every mapped property. The mapping is documented in `docs/graph.md`.
+//! Metadata (`@odata.*`, ids, dates) is tolerated; properties apprules does not model
+//! are kept as comments and reported as warnings; a value that cannot be read is an
+//! error naming the property.
+
+use crate::check::ir::Program;
+use crate::value::Value;
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value as J};
+use thiserror::Error;
+
+/// A Graph property that cannot be read.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum GraphError {
+    /// The document is not a JSON object.
+    #[error("a Graph policy must be a JSON object, found {0}")]
+    NotAnObject(String),
+    /// A property has a value apprules cannot read.
+    #[error("property `{property}`: expected {expected}, found {found}")]
+    Invalid {
+        /// The Graph property.
+        property: String,
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// Properties contradict each other.
+    #[error("properties {properties}: {why}")]
+    Conflict {
+        /// The properties involved.
+        properties: String,
+        /// Why.
+        why: String,
+    },
+    /// A setting value cannot be written as Graph JSON.
+    #[error("setting `{setting}`: {why}")]
+    Unexportable {
+        /// The setting.
+        setting: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// The built-in exemptions as the portal writes them in `exemptedAppProtocols`.
+pub const DEFAULT_EXEMPTIONS: &str = "skype;app-settings;calshow;itms;itmss;itms-apps;itms-appss;itms-services;";
+/// The schemes exempt whatever the policy says (spec section 4).
+pub const BUILTIN_EXEMPTIONS: [&str; 10] = [
+    "tel",
+    "telprompt",
+    "skype",
+    "app-settings",
+    "itms",
+    "itmss",
+    "itms-apps",
+    "itms-appss",
+    "itms-services",
+    "calshow",
+];
+
+/// Graph properties apprules maps to settings.
+pub const MAPPED: [&str; 46] = [
+    "dataBackupBlocked",
+    "allowedOutboundDataTransferDestinations",
+    "disableProtectionOfManagedOutboundOpenInData",
+    "filterOpenInToOnlyManagedApps",
+    "exemptedAppProtocols",
+    "allowedInboundDataTransferSources",
+    "protectInboundDataFromUnknownSources",
+    "saveAsBlocked",
+    "allowedDataStorageLocations",
+    "allowedOutboundClipboardSharingLevel",
+    "allowedOutboundClipboardSharingExceptionLength",
+    "notificationRestriction",
+    "thirdPartyKeyboardsBlocked",
+    "appDataEncryptionType",
+    "contactSyncBlocked",
+    "printBlocked",
+    "managedBrowserToOpenLinksRequired",
+    "managedBrowser",
+    "customBrowserProtocol",
+    "pinRequired",
+    "pinCharacterSet",
+    "simplePinBlocked",
+    "minimumPinLength",
+    "fingerprintBlocked",
+    "faceIdBlocked",
+    "pinRequiredInsteadOfBiometricTimeout",
+    "periodBeforePinReset",
+    "disableAppPinIfDevicePinIsSet",
+    "organizationalCredentialsRequired",
+    "periodOnlineBeforeAccessCheck",
+    "minimumWarningOsVersion",
+    "minimumRequiredOsVersion",
+    "minimumWipeOsVersion",
+    "minimumWarningAppVersion",
+    "minimumRequiredAppVersion",
+    "minimumWipeAppVersion",
+    "minimumRequiredSdkVersion",
+    "minimumWipeSdkVersion",
+    "maximumPinRetries",
+    "appActionIfMaximumPinRetriesExceeded",
+    "periodOfflineBeforeAccessCheck",
+    "periodOfflineBeforeWipeIsEnforced",
+    "deviceComplianceRequired",
+    "appActionIfDeviceComplianceRequired",
+    "allowedIosDeviceModels",
+    "appActionIfIosDeviceModelNotAllowed",
+];
+
+/// Threat-level properties (mapped too; kept apart to keep [`MAPPED`] readable).
+pub const MAPPED_THREAT: [&str; 2] = ["maximumAllowedDeviceThreatLevel", "mobileThreatDefenseRemediationAction"];
+
+/// Metadata: tolerated, never reported.
+const METADATA: [&str; 12] = [
+    "id",
+    "displayName",
+    "description",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "roleScopeTagIds",
+    "version",
+    "isAssigned",
+    "deployedAppCount",
+    "apps",
+    "assignments",
+    "deploymentSummary",
+];
+
+/// An imported Graph policy.
+#[derive(Clone, Debug, Default)]
+pub struct Imported {
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// Setting values, as the JSON object of `--settings`.
+    pub settings: IndexMap<String, J>,
+    /// Properties apprules does not model, with their values.
+    pub unmodeled: Vec<(String, J)>,
+    /// Warnings (one per unmodeled property with a value).
+    pub warnings: Vec<String>,
+}
+
+impl Imported {
+    /// The settings as a JSON object (for `--settings`).
+    pub fn settings_json(&self) -> J {
+        J::Object(self.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    /// A rule file that uses the bundled policy with these settings.
+    pub fn to_rules(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "# Imported from Intune (Graph iosManagedAppProtection): {}\n",
+            self.display_name.as_deref().unwrap_or("(no displayName)")
+        ));
+        if let Some(d) = &self.description {
+            for line in wrap(d, 86) {
+                s.push_str(&format!("# {line}\n"));
+            }
+        }
+        s.push_str("\nuse intune\n\n");
+        for (k, v) in &self.settings {
+            s.push_str(&format!("set {k} = {}\n", json_to_value(v)));
+        }
+        if !self.unmodeled.is_empty() {
+            s.push_str("\n# Properties apprules does not model, kept as they were exported:\n");
+            for (k, v) in &self.unmodeled {
+                s.push_str(&format!("#   {k}: {}\n", serde_json::to_string(v).unwrap_or_default()));
+            }
+        }
+        s
+    }
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for w in text.split_whitespace() {
+        if !cur.is_empty() && cur.len() + w.len() + 1 > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// A JSON setting value as a rule-file value literal.
+pub fn json_to_value(v: &J) -> String {
+    match v {
+        J::String(s) if is_ident(s) => s.clone(),
+        J::String(s) => crate::syntax::print::string(s),
+        J::Array(items) => format!("[{}]", items.iter().map(json_to_value).collect::<Vec<_>>().join(", ")),
+        J::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| {
+                    // versions stay quoted strings
+                    let val = if k == "version" {
+                        crate::syntax::print::string(v.as_str().unwrap_or_default())
+                    } else {
+                        json_to_value(v)
+                    };
+                    format!("{k}: {val}")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        J::Null => "not_configured".into(),
+        other => other.to_string(),
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(s, "true" | "false")
+}
+
+struct Reader<'a> {
+    map: &'a Map<String, J>,
+}
+
+impl Reader<'_> {
+    fn invalid(&self, key: &str, expected: &str) -> GraphError {
+        GraphError::Invalid {
+            property: key.into(),
+            expected: expected.into(),
+            found: self.map.get(key).map(crate::value::describe_json).unwrap_or_else(|| "nothing".into()),
+        }
+    }
+
+    /// A present, non-null value.
+    fn get(&self, key: &str) -> Option<&J> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>, GraphError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(J::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.invalid(key, "true or false")),
+        }
+    }
+
+    fn int(&self, key: &str, min: i64) -> Result<Option<i64>, GraphError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(J::Number(n)) => match n.as_i64() {
+                Some(i) if i >= min => Ok(Some(i)),
+                _ => Err(self.invalid(key, &format!("an integer >= {min}"))),
+            },
+            Some(_) => Err(self.invalid(key, &format!("an integer >= {min}"))),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<Option<&str>, GraphError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(J::String(s)) => Ok(Some(s)),
+            Some(_) => Err(self.invalid(key, "a string")),
+        }
+    }
+
+    fn choice(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, GraphError> {
+        match self.string(key)? {
+            None => Ok(None),
+            Some(s) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
+                Some(a) => Ok(Some(a.to_string())),
+                None => Err(self.invalid(key, &format!("one of {}", allowed.join(", ")))),
+            },
+        }
+    }
+
+    fn version(&self, key: &str) -> Result<Option<String>, GraphError> {
+        match self.string(key)? {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(None),
+            Some(s) => match crate::value::Version::parse(s.trim()) {
+                Some(_) => Ok(Some(s.trim().to_string())),
+                None => Err(self.invalid(key, "a version like \"14.8\" or \"15.1.2.3\"")),
+            },
+        }
+    }
+
+    /// An ISO 8601 duration in whole minutes; `None` for null or zero ("off").
+    fn minutes(&self, key: &str) -> Result<Option<i64>, GraphError> {
+        match self.string(key)? {
+            None => Ok(None),
+            Some(s) => match parse_duration(s) {
+                Some(0) => Ok(None),
+                Some(m) => Ok(Some(m)),
+                None => Err(self.invalid(key, "an ISO 8601 duration in whole minutes, like \"PT30M\", \"PT12H\" or \"P90D\"")),
+            },
+        }
+    }
+}
+
+/// Parses `P[nD][T[nH][nM][nS]]` (and `PnW`) into whole minutes.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let rest = s.strip_prefix('P')?;
+    if rest.is_empty() {
+        return None;
+    }
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => {
+            if t.is_empty() {
+                return None;
+            }
+            (d, t)
+        }
+        None => (rest, ""),
+    };
+    let mut seconds: i64 = 0;
+    let mut parse = |part: &str, units: &[(char, i64)]| -> Option<()> {
+        let mut num = String::new();
+        let mut last = 0usize;
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+                continue;
+            }
+            let idx = units.iter().position(|(u, _)| *u == c)?;
+            if idx < last || num.is_empty() {
+                return None;
+            }
+            last = idx + 1;
+            let n: i64 = num.parse().ok()?;
+            seconds = seconds.checked_add(n.checked_mul(units[idx].1)?)?;
+            num.clear();
+        }
+        if num.is_empty() {
+            Some(())
+        } else {
+            None
+        }
+    };
+    parse(date, &[('W', 604_800), ('D', 86_400)])?;
+    parse(time, &[('H', 3600), ('M', 60), ('S', 1)])?;
+    if seconds % 60 != 0 {
+        return None;
+    }
+    Some(seconds / 60)
+}
+
+/// Minutes as the shortest ISO 8601 duration (`P90D`, `PT12H`, `PT30M`, `PT0S`).
+pub fn format_duration(minutes: i64) -> String {
+    if minutes == 0 {
+        "PT0S".into()
+    } else if minutes % 1440 == 0 {
+        format!("P{}D", minutes / 1440)
+    } else if minutes % 60 == 0 {
+        format!("PT{}H", minutes / 60)
+    } else {
+        format!("PT{minutes}M")
+    }
+}
+
+fn enum_map(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
+    pairs.iter().find(|(g, _)| g.eq_ignore_ascii_case(v)).map(|(_, s)| s.to_string())
+}
+
+fn enum_back(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
+    pairs.iter().find(|(_, s)| *s == v).map(|(g, _)| g.to_string())
+}
+
+const CLIPBOARD: [(&str, &str); 4] = [
+    ("allApps", "any_app"),
+    ("managedAppsWithPasteIn", "policy_managed_with_paste_in"),
+    ("managedApps", "policy_managed_apps"),
+    ("blocked", "blocked"),
+];
+const NOTIFICATIONS: [(&str, &str); 3] = [("allow", "allow"), ("blockOrganizationalData", "block_org_data"), ("block", "blocked")];
+const STORAGE: [(&str, &str); 5] = [
+    ("oneDriveForBusiness", "onedrive_for_business"),
+    ("sharePoint", "sharepoint"),
+    ("localStorage", "local_storage"),
+    ("box", "box"),
+    ("photoLibrary", "photo_library"),
+];
+const ENCRYPTION: [&str; 4] = ["useDeviceSettings", "afterDeviceRestart", "whenDeviceLockedExceptOpenFiles", "whenDeviceLocked"];
+
+/// Reads a Graph `iosManagedAppProtection` export.
+pub fn import(doc: &J) -> Result<Imported, GraphError> {
+    let J::Object(map) = doc else {
+        return Err(GraphError::NotAnObject(crate::value::describe_json(doc)));
+    };
+    let r = Reader { map };
+    let mut out = Imported {
+        display_name: r.string("displayName").ok().flatten().map(String::from),
+        description: r.string("description").ok().flatten().map(String::from),
+        ..Imported::default()
+    };
+    let mut set = |k: &str, v: J| {
+        out.settings.insert(k.to_string(), v);
+    };
+    let allow_block = |blocked: bool| json!(if blocked { "block" } else { "allow" });
+
+    if let Some(b) = r.bool("dataBackupBlocked")? {
+        set("data_transfer.backup_org_data", allow_block(b));
+    }
+    if let Some(dest) = r.choice("allowedOutboundDataTransferDestinations", &["allApps", "managedApps", "none"])? {
+        let os_sharing = r.bool("disableProtectionOfManagedOutboundOpenInData")?.unwrap_or(false);
+        let filtering = r.bool("filterOpenInToOnlyManagedApps")?.unwrap_or(false);
+        let v = match dest.as_str() {
+            "allApps" => "all_apps",
+            "none" => "none",
+            _ if os_sharing && filtering => {
+                return Err(GraphError::Conflict {
+                    properties: "`disableProtectionOfManagedOutboundOpenInData`, `filterOpenInToOnlyManagedApps`".into(),
+                    why: "OS sharing and Open-in filtering cannot both be on".into(),
+                })
+            }
+            _ if os_sharing => "policy_managed_apps_with_os_sharing",
+            _ if filtering => "policy_managed_apps_with_open_in_filtering",
+            _ => "policy_managed_apps",
+        };
+        set("data_transfer.send_org_data", json!(v));
+    }
+    if let Some(list) = r.get("exemptedAppProtocols") {
+        let J::Array(items) = list else {
+            return Err(r.invalid("exemptedAppProtocols", "an array of {name, value} objects"));
+        };
+        let mut schemes: Vec<String> = Vec::new();
+        for item in items {
+            let Some(value) = item.get("value").and_then(J::as_str) else {
+                return Err(GraphError::Invalid {
+                    property: "exemptedAppProtocols".into(),
+                    expected: "objects with a string `value` of `;`-separated schemes".into(),
+                    found: crate::value::describe_json(item),
+                });
+            };
+            for s in value.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                let s = s.to_ascii_lowercase();
+                if !BUILTIN_EXEMPTIONS.contains(&s.as_str()) && !schemes.contains(&s) {
+                    schemes.push(s);
+                }
+            }
+        }
+        set("data_transfer.exempt_apps", json!(schemes));
+    }
+    if let Some(src) = r.choice("allowedInboundDataTransferSources", &["allApps", "managedApps", "none"])? {
+        let protect = r.bool("protectInboundDataFromUnknownSources")?.unwrap_or(false);
+        let v = match src.as_str() {
+            "allApps" if protect => "all_apps_with_incoming_org_data",
+            "allApps" => "all_apps",
+            "managedApps" => "policy_managed_apps",
+            _ => "none",
+        };
+        set("data_transfer.receive_org_data", json!(v));
+    }
+    if let Some(b) = r.bool("saveAsBlocked")? {
+        set("data_transfer.save_copies", allow_block(b));
+    }
+    if let Some(list) = r.get("allowedDataStorageLocations") {
+        let J::Array(items) = list else {
+            return Err(r.invalid("allowedDataStorageLocations", "an array of storage locations"));
+        };
+        let mut services = Vec::new();
+        for i in items {
+            let mapped = i.as_str().and_then(|s| enum_map(s, &STORAGE));
+            match mapped {
+                Some(s) => services.push(json!(s)),
+                None => {
+                    return Err(GraphError::Invalid {
+                        property: "allowedDataStorageLocations".into(),
+                        expected: format!("locations among {}", STORAGE.map(|(g, _)| g).join(", ")),
+                        found: crate::value::describe_json(i),
+                    })
+                }
+            }
+        }
+        set("data_transfer.save_copies_services", J::Array(services));
+    }
+    if let Some(v) = r.choice("allowedOutboundClipboardSharingLevel", &CLIPBOARD.map(|(g, _)| g))? {
+        set("data_transfer.clipboard", json!(enum_map(&v, &CLIPBOARD)));
+    }
+    if let Some(n) = r.int("allowedOutboundClipboardSharingExceptionLength", 0)? {
+        set("data_transfer.clipboard_char_limit", json!(n));
+    }
+    if let Some(v) = r.choice("notificationRestriction", &NOTIFICATIONS.map(|(g, _)| g))? {
+        set("data_transfer.org_data_notifications", json!(enum_map(&v, &NOTIFICATIONS)));
+    }
+    if let Some(b) = r.bool("thirdPartyKeyboardsBlocked")? {
+        set("data_transfer.third_party_keyboards", allow_block(b));
+    }
+    if let Some(v) = r.choice("appDataEncryptionType", &ENCRYPTION)? {
+        set(
+            "encryption.encrypt_org_data",
+            json!(if v == "useDeviceSettings" { "not_required" } else { "require" }),
+        );
+    }
+    if let Some(b) = r.bool("contactSyncBlocked")? {
+        set("functionality.sync_contacts", allow_block(b));
+    }
+    if let Some(b) = r.bool("printBlocked")? {
+        set("functionality.printing", allow_block(b));
+    }
+    let protocol = r.string("customBrowserProtocol")?.unwrap_or("").trim().to_string();
+    if let Some(required) = r.bool("managedBrowserToOpenLinksRequired")? {
+        let browser = r.choice("managedBrowser", &["notConfigured", "microsoftEdge"])?;
+        let v = match (required, browser.as_deref(), protocol.is_empty()) {
+            (false, _, _) => "not_configured",
+            (true, Some("microsoftEdge"), _) => "microsoft_edge",
+            (true, _, false) => "unmanaged_browser",
+            (true, _, true) => "managed_browser",
+        };
+        set("functionality.web_content_transfer", json!(v));
+    }
+    if r.map.contains_key("customBrowserProtocol") {
+        set("functionality.unmanaged_browser_protocol", json!(protocol));
+    }
+    if let Some(b) = r.bool("pinRequired")? {
+        set("access.pin", json!(if b { "require" } else { "not_required" }));
+    }
+    if let Some(v) = r.choice("pinCharacterSet", &["numeric", "alphanumericAndSymbol"])? {
+        set("access.pin_type", json!(if v == "numeric" { "numeric" } else { "passcode" }));
+    }
+    if let Some(b) = r.bool("simplePinBlocked")? {
+        set("access.simple_pin", allow_block(b));
+    }
+    if let Some(n) = r.int("minimumPinLength", 1)? {
+        set("access.min_pin_length", json!(n));
+    }
+    if let Some(b) = r.bool("fingerprintBlocked")? {
+        set("access.touch_id", allow_block(b));
+    }
+    if let Some(b) = r.bool("faceIdBlocked")? {
+        set("access.face_id", allow_block(b));
+    }
+    if r.map.contains_key("pinRequiredInsteadOfBiometricTimeout") {
+        match r.minutes("pinRequiredInsteadOfBiometricTimeout")? {
+            Some(m) => {
+                set("access.biometric_override", json!("require"));
+                set("access.biometric_override_timeout", json!(m));
+            }
+            None => set("access.biometric_override", json!("not_required")),
+        }
+    }
+    if r.map.contains_key("periodBeforePinReset") {
+        match r.minutes("periodBeforePinReset")? {
+            Some(m) => {
+                if m % 1440 != 0 {
+                    return Err(r.invalid("periodBeforePinReset", "a whole number of days, like \"P90D\""));
+                }
+                set("access.pin_reset", json!("yes"));
+                set("access.pin_reset_days", json!(m / 1440));
+            }
+            None => set("access.pin_reset", json!("no")),
+        }
+    }
+    if let Some(b) = r.bool("disableAppPinIfDevicePinIsSet")? {
+        set("access.app_pin_when_device_pin_set", json!(if b { "disable" } else { "enable" }));
+    }
+    if let Some(b) = r.bool("organizationalCredentialsRequired")? {
+        set("access.work_credentials", json!(if b { "require" } else { "not_required" }));
+    }
+    if r.map.contains_key("periodOnlineBeforeAccessCheck") {
+        set("access.recheck_after", json!(r.minutes("periodOnlineBeforeAccessCheck")?.unwrap_or(0)));
+    }
+    for (setting, props) in [
+        (
+            "conditional_launch.min_os_version",
+            [("minimumWarningOsVersion", "warn"), ("minimumRequiredOsVersion", "block"), ("minimumWipeOsVersion", "wipe")].as_slice(),
+        ),
+        (
+            "conditional_launch.min_app_version",
+            [("minimumWarningAppVersion", "warn"), ("minimumRequiredAppVersion", "block"), ("minimumWipeAppVersion", "wipe")].as_slice(),
+        ),
+        (
+            "conditional_launch.min_sdk_version",
+            [("minimumRequiredSdkVersion", "block"), ("minimumWipeSdkVersion", "wipe")].as_slice(),
+        ),
+    ] {
+        if props.iter().any(|(p, _)| r.map.contains_key(*p)) {
+            let mut entries = Vec::new();
+            for (p, action) in props {
+                if let Some(v) = r.version(p)? {
+                    entries.push(json!({"version": v, "action": action}));
+                }
+            }
+            set(setting, J::Array(entries));
+        }
+    }
+    if r.map.contains_key("maximumPinRetries") {
+        let action = r.choice("appActionIfMaximumPinRetriesExceeded", &["block", "wipe", "warn"])?;
+        let entries = match r.int("maximumPinRetries", 0)? {
+            None | Some(0) => Vec::new(),
+            Some(n) => {
+                let a = match action.as_deref() {
+                    Some("wipe") => "wipe",
+                    Some("warn") => {
+                        return Err(r.invalid("appActionIfMaximumPinRetriesExceeded", "block (reset PIN) or wipe"));
+                    }
+                    _ => "reset_pin",
+                };
+                vec![json!({"attempts": n, "action": a})]
+            }
+        };
+        set("conditional_launch.max_pin_attempts", J::Array(entries));
+    }
+    if r.map.contains_key("periodOfflineBeforeAccessCheck") || r.map.contains_key("periodOfflineBeforeWipeIsEnforced") {
+        let mut entries = Vec::new();
+        if let Some(m) = r.minutes("periodOfflineBeforeAccessCheck")? {
+            entries.push(json!({"minutes": m, "action": "block"}));
+        }
+        if let Some(m) = r.minutes("periodOfflineBeforeWipeIsEnforced")? {
+            if m % 1440 != 0 {
+                return Err(r.invalid("periodOfflineBeforeWipeIsEnforced", "a whole number of days, like \"P90D\""));
+            }
+            entries.push(json!({"days": m / 1440, "action": "wipe"}));
+        }
+        set("conditional_launch.offline_grace_period", J::Array(entries));
+    }
+    if let Some(required) = r.bool("deviceComplianceRequired")? {
+        let action = r.choice("appActionIfDeviceComplianceRequired", &["block", "wipe", "warn"])?;
+        let v = match (required, action.as_deref()) {
+            (false, _) => "not_configured",
+            (true, Some("wipe")) => "wipe",
+            (true, Some("warn")) => return Err(r.invalid("appActionIfDeviceComplianceRequired", "block or wipe")),
+            (true, _) => "block",
+        };
+        set("conditional_launch.jailbroken", json!(v));
+    }
+    if r.map.contains_key("allowedIosDeviceModels") {
+        match r.string("allowedIosDeviceModels")? {
+            None => set("conditional_launch.device_models", json!("not_configured")),
+            Some(s) => {
+                let models: Vec<String> = s.split(';').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
+                let action = r.choice("appActionIfIosDeviceModelNotAllowed", &["block", "wipe", "warn"])?;
+                let a = match action.as_deref() {
+                    Some("wipe") => "wipe",
+                    Some("warn") => return Err(r.invalid("appActionIfIosDeviceModelNotAllowed", "block or wipe")),
+                    _ => "block",
+                };
+                set("conditional_launch.device_models", json!({"models": models, "action": a}));
+            }
+        }
+    }
+    if let Some(level) = r.choice("maximumAllowedDeviceThreatLevel", &["notConfigured", "secured", "low", "medium", "high"])? {
+        if level == "notConfigured" {
+            set("conditional_launch.max_threat_level", json!("not_configured"));
+        } else {
+            let action = r.choice("mobileThreatDefenseRemediationAction", &["block", "wipe", "warn"])?;
+            let a = match action.as_deref() {
+                Some("wipe") => "wipe",
+                Some("warn") => return Err(r.invalid("mobileThreatDefenseRemediationAction", "block or wipe")),
+                _ => "block",
+            };
+            set("conditional_launch.max_threat_level", json!({"level": level, "action": a}));
+        }
+    }
+    for (k, v) in map {
+        let known = MAPPED.contains(&k.as_str()) || MAPPED_THREAT.contains(&k.as_str());
+        if known || METADATA.contains(&k.as_str()) || k.contains("@odata") {
+            continue;
+        }
+        out.unmodeled.push((k.clone(), v.clone()));
+        let meaningful = !(v.is_null() || v == &json!(false) || v == &json!([]) || v == &json!("") || v == &json!(0));
+        if meaningful {
+            out.warnings.push(format!("property `{k}` is not modeled by apprules; kept as a comment"));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes settings as Graph `iosManagedAppProtection` JSON: every mapped property,
+/// no read-only ones.
+pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
+    let get = |name: &str| -> Result<J, GraphError> {
+        program
+            .settings
+            .get_index_of(name)
+            .and_then(|i| values.get(i))
+            .map(Value::to_json)
+            .ok_or_else(|| GraphError::Unexportable {
+                setting: name.into(),
+                why: "the policy has no such setting (export needs the bundled policy)".into(),
+            })
+    };
+    let text = |name: &str| -> Result<String, GraphError> { Ok(get(name)?.as_str().unwrap_or_default().to_string()) };
+    let int = |name: &str| -> Result<i64, GraphError> { Ok(get(name)?.as_i64().unwrap_or_default()) };
+    let mut m = Map::new();
+    m.insert("@odata.type".into(), json!("#microsoft.graph.iosManagedAppProtection"));
+    m.insert("dataBackupBlocked".into(), json!(text("data_transfer.backup_org_data")? == "block"));
+    let send = text("data_transfer.send_org_data")?;
+    let dest = match send.as_str() {
+        "all_apps" => "allApps",
+        "none" => "none",
+        _ => "managedApps",
+    };
+    m.insert("allowedOutboundDataTransferDestinations".into(), json!(dest));
+    m.insert(
+        "disableProtectionOfManagedOutboundOpenInData".into(),
+        json!(send == "policy_managed_apps_with_os_sharing"),
+    );
+    m.insert(
+        "filterOpenInToOnlyManagedApps".into(),
+        json!(send == "policy_managed_apps_with_open_in_filtering"),
+    );
+    let mut protocols = vec![json!({"name": "Default", "value": DEFAULT_EXEMPTIONS})];
+    if let J::Array(custom) = get("data_transfer.exempt_apps")? {
+        for s in custom.iter().filter_map(J::as_str) {
+            protocols.push(json!({"name": s, "value": format!("{s};")}));
+        }
+    }
+    m.insert("exemptedAppProtocols".into(), J::Array(protocols));
+    let receive = text("data_transfer.receive_org_data")?;
+    let src = match receive.as_str() {
+        "policy_managed_apps" => "managedApps",
+        "none" => "none",
+        _ => "allApps",
+    };
+    m.insert("allowedInboundDataTransferSources".into(), json!(src));
+    m.insert(
+        "protectInboundDataFromUnknownSources".into(),
+        json!(receive == "all_apps_with_incoming_org_data"),
+    );
+    m.insert("saveAsBlocked".into(), json!(text("data_transfer.save_copies")? == "block"));
+    let services: Vec<J> = match get("data_transfer.save_copies_services")? {
+        J::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().and_then(|s| enum_back(s, &STORAGE)))
+            .map(J::String)
+            .collect(),
+        _ => Vec::new(),
+    };
+    m.insert("allowedDataStorageLocations".into(), J::Array(services));
+    m.insert(
+        "allowedOutboundClipboardSharingLevel".into(),
+        json!(enum_back(&text("data_transfer.clipboard")?, &CLIPBOARD)),
+    );
+    m.insert(
+        "allowedOutboundClipboardSharingExceptionLength".into(),
+        json!(int("data_transfer.clipboard_char_limit")?),
+    );
+    m.insert(
+        "notificationRestriction".into(),
+        json!(enum_back(&text("data_transfer.org_data_notifications")?, &NOTIFICATIONS)),
+    );
+    m.insert(
+        "thirdPartyKeyboardsBlocked".into(),
+        json!(text("data_transfer.third_party_keyboards")? == "block"),
+    );
+    m.insert(
+        "appDataEncryptionType".into(),
+        json!(if text("encryption.encrypt_org_data")? == "require" {
+            "whenDeviceLocked"
+        } else {
+            "useDeviceSettings"
+        }),
+    );
+    m.insert("contactSyncBlocked".into(), json!(text("functionality.sync_contacts")? == "block"));
+    m.insert("printBlocked".into(), json!(text("functionality.printing")? == "block"));
+    let wct = text("functionality.web_content_transfer")?;
+    m.insert(
+        "managedBrowserToOpenLinksRequired".into(),
+        json!(matches!(wct.as_str(), "managed_browser" | "microsoft_edge" | "unmanaged_browser")),
+    );
+    m.insert(
+        "managedBrowser".into(),
+        json!(if wct == "microsoft_edge" { "microsoftEdge" } else { "notConfigured" }),
+    );
+    m.insert("customBrowserProtocol".into(), json!(text("functionality.unmanaged_browser_protocol")?));
+    m.insert("pinRequired".into(), json!(text("access.pin")? == "require"));
+    m.insert(
+        "pinCharacterSet".into(),
+        json!(if text("access.pin_type")? == "passcode" {
+            "alphanumericAndSymbol"
+        } else {
+            "numeric"
+        }),
+    );
+    m.insert("simplePinBlocked".into(), json!(text("access.simple_pin")? == "block"));
+    m.insert("minimumPinLength".into(), json!(int("access.min_pin_length")?));
+    m.insert("fingerprintBlocked".into(), json!(text("access.touch_id")? == "block"));
+    m.insert("faceIdBlocked".into(), json!(text("access.face_id")? == "block"));
+    m.insert(
+        "pinRequiredInsteadOfBiometricTimeout".into(),
+        if text("access.biometric_override")? == "require" {
+            json!(format_duration(int("access.biometric_override_timeout")?))
+        } else {
+            J::Null
+        },
+    );
+    m.insert(
+        "periodBeforePinReset".into(),
+        json!(if text("access.pin_reset")? == "yes" {
+            format_duration(int("access.pin_reset_days")? * 1440)
+        } else {
+            "PT0S".to_string()
+        }),
+    );
+    m.insert(
+        "disableAppPinIfDevicePinIsSet".into(),
+        json!(text("access.app_pin_when_device_pin_set")? == "disable"),
+    );
+    m.insert(
+        "organizationalCredentialsRequired".into(),
+        json!(text("access.work_credentials")? == "require"),
+    );
+    m.insert(
+        "periodOnlineBeforeAccessCheck".into(),
+        json!(format_duration(int("access.recheck_after")?)),
+    );
+    for (setting, props) in [
+        (
+            "conditional_launch.min_os_version",
+            [("warn", "minimumWarningOsVersion"), ("block", "minimumRequiredOsVersion"), ("wipe", "minimumWipeOsVersion")].as_slice(),
+        ),
+        (
+            "conditional_launch.min_app_version",
+            [("warn", "minimumWarningAppVersion"), ("block", "minimumRequiredAppVersion"), ("wipe", "minimumWipeAppVersion")].as_slice(),
+        ),
+        (
+            "conditional_launch.min_sdk_version",
+            [("block", "minimumRequiredSdkVersion"), ("wipe", "minimumWipeSdkVersion")].as_slice(),
+        ),
+    ] {
+        let entries = get(setting)?;
+        for (action, prop) in props {
+            let mine: Vec<&J> = entries
+                .as_array()
+                .map(|a| a.iter().filter(|e| e.get("action").and_then(J::as_str) == Some(action)).collect())
+                .unwrap_or_default();
+            if mine.len() > 1 {
+                return Err(GraphError::Unexportable {
+                    setting: setting.into(),
+                    why: format!("Graph holds one `{action}` entry (`{prop}`), the policy has {}", mine.len()),
+                });
+            }
+            m.insert((*prop).into(), mine.first().and_then(|e| e.get("version")).cloned().unwrap_or(J::Null));
+        }
+    }
+    let attempts = get("conditional_launch.max_pin_attempts")?;
+    let attempts = attempts.as_array().cloned().unwrap_or_default();
+    if attempts.len() > 1 {
+        return Err(GraphError::Unexportable {
+            setting: "conditional_launch.max_pin_attempts".into(),
+            why: "Graph holds one entry (`maximumPinRetries`)".into(),
+        });
+    }
+    match attempts.first() {
+        Some(e) => {
+            m.insert("maximumPinRetries".into(), e.get("attempts").cloned().unwrap_or(J::Null));
+            let a = if e.get("action").and_then(J::as_str) == Some("wipe") { "wipe" } else { "block" };
+            m.insert("appActionIfMaximumPinRetriesExceeded".into(), json!(a));
+        }
+        None => {
+            m.insert("maximumPinRetries".into(), json!(0));
+            m.insert("appActionIfMaximumPinRetriesExceeded".into(), json!("block"));
+        }
+    }
+    let offline = get("conditional_launch.offline_grace_period")?;
+    let offline = offline.as_array().cloned().unwrap_or_default();
+    let mut block = None;
+    let mut wipe = None;
+    for e in &offline {
+        if let Some(mins) = e.get("minutes").and_then(J::as_i64) {
+            if block.replace(mins).is_some() {
+                return Err(GraphError::Unexportable {
+                    setting: "conditional_launch.offline_grace_period".into(),
+                    why: "Graph holds one block entry (`periodOfflineBeforeAccessCheck`)".into(),
+                });
+            }
+        }
+        if let Some(days) = e.get("days").and_then(J::as_i64) {
+            if wipe.replace(days).is_some() {
+                return Err(GraphError::Unexportable {
+                    setting: "conditional_launch.offline_grace_period".into(),
+                    why: "Graph holds one wipe entry (`periodOfflineBeforeWipeIsEnforced`)".into(),
+                });
+            }
+        }
+    }
+    m.insert(
+        "periodOfflineBeforeAccessCheck".into(),
+        json!(format_duration(block.unwrap_or(0))),
+    );
+    m.insert(
+        "periodOfflineBeforeWipeIsEnforced".into(),
+        json!(format_duration(wipe.unwrap_or(0).saturating_mul(1440))),
+    );
+    let jb = text("conditional_launch.jailbroken")?;
+    m.insert("deviceComplianceRequired".into(), json!(jb != "not_configured"));
+    m.insert(
+        "appActionIfDeviceComplianceRequired".into(),
+        json!(if jb == "wipe" { "wipe" } else { "block" }),
+    );
+    match get("conditional_launch.device_models")? {
+        J::Object(dm) => {
+            let models: Vec<&str> = dm
+                .get("models")
+                .and_then(J::as_array)
+                .map(|a| a.iter().filter_map(J::as_str).collect())
+                .unwrap_or_default();
+            m.insert("allowedIosDeviceModels".into(), json!(models.join(";")));
+            m.insert("appActionIfIosDeviceModelNotAllowed".into(), dm.get("action").cloned().unwrap_or(json!("block")));
+        }
+        _ => {
+            m.insert("allowedIosDeviceModels".into(), J::Null);
+            m.insert("appActionIfIosDeviceModelNotAllowed".into(), json!("block"));
+        }
+    }
+    match get("conditional_launch.max_threat_level")? {
+        J::Object(t) => {
+            m.insert("maximumAllowedDeviceThreatLevel".into(), t.get("level").cloned().unwrap_or(J::Null));
+            m.insert("mobileThreatDefenseRemediationAction".into(), t.get("action").cloned().unwrap_or(json!("block")));
+        }
+        _ => {
+            m.insert("maximumAllowedDeviceThreatLevel".into(), json!("notConfigured"));
+            m.insert("mobileThreatDefenseRemediationAction".into(), json!("block"));
+        }
+    }
+    Ok(J::Object(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("PT12H"), Some(720));
+        assert_eq!(parse_duration("P90D"), Some(129_600));
+        assert_eq!(parse_duration("PT0S"), Some(0));
+        assert_eq!(parse_duration("PT30M"), Some(30));
+        assert_eq!(parse_duration("P1DT2H"), Some(1560));
+        assert_eq!(parse_duration("PT90S"), None);
+        assert_eq!(parse_duration("12H"), None);
+        assert_eq!(parse_duration("P"), None);
+        assert_eq!(format_duration(720), "PT12H");
+        assert_eq!(format_duration(129_600), "P90D");
+        assert_eq!(format_duration(30), "PT30M");
+    }
+}
