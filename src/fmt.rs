@@ -9,6 +9,9 @@ pub fn format_source(name: &str, text: &str) -> Result<String, Error> {
     let id = sources.add(name, text);
     match crate::syntax::parse(id, text) {
         Ok(file) => Ok(crate::syntax::print::print_file(&file, &sources)),
-        Err(diagnostics) => Err(Error::Rules(Report { sources, diagnostics })),
+        Err(diagnostics) => Err(Error::Rules(Report {
+            sources,
+            diagnostics,
+        })),
     }
 }

@@ -48,7 +48,8 @@ pub enum GraphError {
 }
 
 /// The built-in exemptions as the portal writes them in `exemptedAppProtocols`.
-pub const DEFAULT_EXEMPTIONS: &str = "skype;app-settings;calshow;itms;itmss;itms-apps;itms-appss;itms-services;";
+pub const DEFAULT_EXEMPTIONS: &str =
+    "skype;app-settings;calshow;itms;itmss;itms-apps;itms-appss;itms-services;";
 /// The schemes exempt whatever the policy says (spec section 4).
 pub const BUILTIN_EXEMPTIONS: [&str; 10] = [
     "tel",
@@ -114,7 +115,10 @@ pub const MAPPED: [&str; 46] = [
 ];
 
 /// Threat-level properties (mapped too; kept apart to keep [`MAPPED`] readable).
-pub const MAPPED_THREAT: [&str; 2] = ["maximumAllowedDeviceThreatLevel", "mobileThreatDefenseRemediationAction"];
+pub const MAPPED_THREAT: [&str; 2] = [
+    "maximumAllowedDeviceThreatLevel",
+    "mobileThreatDefenseRemediationAction",
+];
 
 /// Metadata: tolerated, never reported.
 const METADATA: [&str; 12] = [
@@ -150,7 +154,12 @@ pub struct Imported {
 impl Imported {
     /// The settings as a JSON object (for `--settings`).
     pub fn settings_json(&self) -> J {
-        J::Object(self.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        J::Object(
+            self.settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     }
 
     /// A rule file that uses the bundled policy with these settings.
@@ -172,7 +181,10 @@ impl Imported {
         if !self.unmodeled.is_empty() {
             s.push_str("\n# Properties apprules does not model, kept as they were exported:\n");
             for (k, v) in &self.unmodeled {
-                s.push_str(&format!("#   {k}: {}\n", serde_json::to_string(v).unwrap_or_default()));
+                s.push_str(&format!(
+                    "#   {k}: {}\n",
+                    serde_json::to_string(v).unwrap_or_default()
+                ));
             }
         }
         s
@@ -202,7 +214,14 @@ pub fn json_to_value(v: &J) -> String {
     match v {
         J::String(s) if is_ident(s) => s.clone(),
         J::String(s) => crate::syntax::print::string(s),
-        J::Array(items) => format!("[{}]", items.iter().map(json_to_value).collect::<Vec<_>>().join(", ")),
+        J::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(json_to_value)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         J::Object(m) => format!(
             "{{{}}}",
             m.iter()
@@ -224,7 +243,9 @@ pub fn json_to_value(v: &J) -> String {
 }
 
 fn is_ident(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(s, "true" | "false")
 }
@@ -238,7 +259,11 @@ impl Reader<'_> {
         GraphError::Invalid {
             property: key.into(),
             expected: expected.into(),
-            found: self.map.get(key).map(crate::value::describe_json).unwrap_or_else(|| "nothing".into()),
+            found: self
+                .map
+                .get(key)
+                .map(crate::value::describe_json)
+                .unwrap_or_else(|| "nothing".into()),
         }
     }
 
@@ -302,7 +327,10 @@ impl Reader<'_> {
             Some(s) => match parse_duration(s) {
                 Some(0) => Ok(None),
                 Some(m) => Ok(Some(m)),
-                None => Err(self.invalid(key, "an ISO 8601 duration in whole minutes, like \"PT30M\", \"PT12H\" or \"P90D\"")),
+                None => Err(self.invalid(
+                    key,
+                    "an ISO 8601 duration in whole minutes, like \"PT30M\", \"PT12H\" or \"P90D\"",
+                )),
             },
         }
     }
@@ -369,11 +397,17 @@ pub fn format_duration(minutes: i64) -> String {
 }
 
 fn enum_map(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
-    pairs.iter().find(|(g, _)| g.eq_ignore_ascii_case(v)).map(|(_, s)| s.to_string())
+    pairs
+        .iter()
+        .find(|(g, _)| g.eq_ignore_ascii_case(v))
+        .map(|(_, s)| s.to_string())
 }
 
 fn enum_back(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
-    pairs.iter().find(|(_, s)| *s == v).map(|(g, _)| g.to_string())
+    pairs
+        .iter()
+        .find(|(_, s)| *s == v)
+        .map(|(g, _)| g.to_string())
 }
 
 const CLIPBOARD: [(&str, &str); 4] = [
@@ -382,7 +416,11 @@ const CLIPBOARD: [(&str, &str); 4] = [
     ("managedApps", "policy_managed_apps"),
     ("blocked", "blocked"),
 ];
-const NOTIFICATIONS: [(&str, &str); 3] = [("allow", "allow"), ("blockOrganizationalData", "block_org_data"), ("block", "blocked")];
+const NOTIFICATIONS: [(&str, &str); 3] = [
+    ("allow", "allow"),
+    ("blockOrganizationalData", "block_org_data"),
+    ("block", "blocked"),
+];
 const STORAGE: [(&str, &str); 5] = [
     ("oneDriveForBusiness", "onedrive_for_business"),
     ("sharePoint", "sharepoint"),
@@ -390,7 +428,12 @@ const STORAGE: [(&str, &str); 5] = [
     ("box", "box"),
     ("photoLibrary", "photo_library"),
 ];
-const ENCRYPTION: [&str; 4] = ["useDeviceSettings", "afterDeviceRestart", "whenDeviceLockedExceptOpenFiles", "whenDeviceLocked"];
+const ENCRYPTION: [&str; 4] = [
+    "useDeviceSettings",
+    "afterDeviceRestart",
+    "whenDeviceLockedExceptOpenFiles",
+    "whenDeviceLocked",
+];
 
 /// Reads a Graph `iosManagedAppProtection` export.
 pub fn import(doc: &J) -> Result<Imported, GraphError> {
@@ -411,8 +454,13 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     if let Some(b) = r.bool("dataBackupBlocked")? {
         set("data_transfer.backup_org_data", allow_block(b));
     }
-    if let Some(dest) = r.choice("allowedOutboundDataTransferDestinations", &["allApps", "managedApps", "none"])? {
-        let os_sharing = r.bool("disableProtectionOfManagedOutboundOpenInData")?.unwrap_or(false);
+    if let Some(dest) = r.choice(
+        "allowedOutboundDataTransferDestinations",
+        &["allApps", "managedApps", "none"],
+    )? {
+        let os_sharing = r
+            .bool("disableProtectionOfManagedOutboundOpenInData")?
+            .unwrap_or(false);
         let filtering = r.bool("filterOpenInToOnlyManagedApps")?.unwrap_or(false);
         let v = match dest.as_str() {
             "allApps" => "all_apps",
@@ -451,8 +499,13 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         }
         set("data_transfer.exempt_apps", json!(schemes));
     }
-    if let Some(src) = r.choice("allowedInboundDataTransferSources", &["allApps", "managedApps", "none"])? {
-        let protect = r.bool("protectInboundDataFromUnknownSources")?.unwrap_or(false);
+    if let Some(src) = r.choice(
+        "allowedInboundDataTransferSources",
+        &["allApps", "managedApps", "none"],
+    )? {
+        let protect = r
+            .bool("protectInboundDataFromUnknownSources")?
+            .unwrap_or(false);
         let v = match src.as_str() {
             "allApps" if protect => "all_apps_with_incoming_org_data",
             "allApps" => "all_apps",
@@ -466,7 +519,10 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     }
     if let Some(list) = r.get("allowedDataStorageLocations") {
         let J::Array(items) = list else {
-            return Err(r.invalid("allowedDataStorageLocations", "an array of storage locations"));
+            return Err(r.invalid(
+                "allowedDataStorageLocations",
+                "an array of storage locations",
+            ));
         };
         let mut services = Vec::new();
         for i in items {
@@ -484,14 +540,20 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         }
         set("data_transfer.save_copies_services", J::Array(services));
     }
-    if let Some(v) = r.choice("allowedOutboundClipboardSharingLevel", &CLIPBOARD.map(|(g, _)| g))? {
+    if let Some(v) = r.choice(
+        "allowedOutboundClipboardSharingLevel",
+        &CLIPBOARD.map(|(g, _)| g),
+    )? {
         set("data_transfer.clipboard", json!(enum_map(&v, &CLIPBOARD)));
     }
     if let Some(n) = r.int("allowedOutboundClipboardSharingExceptionLength", 0)? {
         set("data_transfer.clipboard_char_limit", json!(n));
     }
     if let Some(v) = r.choice("notificationRestriction", &NOTIFICATIONS.map(|(g, _)| g))? {
-        set("data_transfer.org_data_notifications", json!(enum_map(&v, &NOTIFICATIONS)));
+        set(
+            "data_transfer.org_data_notifications",
+            json!(enum_map(&v, &NOTIFICATIONS)),
+        );
     }
     if let Some(b) = r.bool("thirdPartyKeyboardsBlocked")? {
         set("data_transfer.third_party_keyboards", allow_block(b));
@@ -499,7 +561,11 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     if let Some(v) = r.choice("appDataEncryptionType", &ENCRYPTION)? {
         set(
             "encryption.encrypt_org_data",
-            json!(if v == "useDeviceSettings" { "not_required" } else { "require" }),
+            json!(if v == "useDeviceSettings" {
+                "not_required"
+            } else {
+                "require"
+            }),
         );
     }
     if let Some(b) = r.bool("contactSyncBlocked")? {
@@ -508,7 +574,11 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     if let Some(b) = r.bool("printBlocked")? {
         set("functionality.printing", allow_block(b));
     }
-    let protocol = r.string("customBrowserProtocol")?.unwrap_or("").trim().to_string();
+    let protocol = r
+        .string("customBrowserProtocol")?
+        .unwrap_or("")
+        .trim()
+        .to_string();
     if let Some(required) = r.bool("managedBrowserToOpenLinksRequired")? {
         let browser = r.choice("managedBrowser", &["notConfigured", "microsoftEdge"])?;
         let v = match (required, browser.as_deref(), protocol.is_empty()) {
@@ -523,10 +593,20 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         set("functionality.unmanaged_browser_protocol", json!(protocol));
     }
     if let Some(b) = r.bool("pinRequired")? {
-        set("access.pin", json!(if b { "require" } else { "not_required" }));
+        set(
+            "access.pin",
+            json!(if b { "require" } else { "not_required" }),
+        );
     }
     if let Some(v) = r.choice("pinCharacterSet", &["numeric", "alphanumericAndSymbol"])? {
-        set("access.pin_type", json!(if v == "numeric" { "numeric" } else { "passcode" }));
+        set(
+            "access.pin_type",
+            json!(if v == "numeric" {
+                "numeric"
+            } else {
+                "passcode"
+            }),
+        );
     }
     if let Some(b) = r.bool("simplePinBlocked")? {
         set("access.simple_pin", allow_block(b));
@@ -553,7 +633,10 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         match r.minutes("periodBeforePinReset")? {
             Some(m) => {
                 if m % 1440 != 0 {
-                    return Err(r.invalid("periodBeforePinReset", "a whole number of days, like \"P90D\""));
+                    return Err(r.invalid(
+                        "periodBeforePinReset",
+                        "a whole number of days, like \"P90D\"",
+                    ));
                 }
                 set("access.pin_reset", json!("yes"));
                 set("access.pin_reset_days", json!(m / 1440));
@@ -562,26 +645,49 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         }
     }
     if let Some(b) = r.bool("disableAppPinIfDevicePinIsSet")? {
-        set("access.app_pin_when_device_pin_set", json!(if b { "disable" } else { "enable" }));
+        set(
+            "access.app_pin_when_device_pin_set",
+            json!(if b { "disable" } else { "enable" }),
+        );
     }
     if let Some(b) = r.bool("organizationalCredentialsRequired")? {
-        set("access.work_credentials", json!(if b { "require" } else { "not_required" }));
+        set(
+            "access.work_credentials",
+            json!(if b { "require" } else { "not_required" }),
+        );
     }
     if r.map.contains_key("periodOnlineBeforeAccessCheck") {
-        set("access.recheck_after", json!(r.minutes("periodOnlineBeforeAccessCheck")?.unwrap_or(0)));
+        set(
+            "access.recheck_after",
+            json!(r.minutes("periodOnlineBeforeAccessCheck")?.unwrap_or(0)),
+        );
     }
     for (setting, props) in [
         (
             "conditional_launch.min_os_version",
-            [("minimumWarningOsVersion", "warn"), ("minimumRequiredOsVersion", "block"), ("minimumWipeOsVersion", "wipe")].as_slice(),
+            [
+                ("minimumWarningOsVersion", "warn"),
+                ("minimumRequiredOsVersion", "block"),
+                ("minimumWipeOsVersion", "wipe"),
+            ]
+            .as_slice(),
         ),
         (
             "conditional_launch.min_app_version",
-            [("minimumWarningAppVersion", "warn"), ("minimumRequiredAppVersion", "block"), ("minimumWipeAppVersion", "wipe")].as_slice(),
+            [
+                ("minimumWarningAppVersion", "warn"),
+                ("minimumRequiredAppVersion", "block"),
+                ("minimumWipeAppVersion", "wipe"),
+            ]
+            .as_slice(),
         ),
         (
             "conditional_launch.min_sdk_version",
-            [("minimumRequiredSdkVersion", "block"), ("minimumWipeSdkVersion", "wipe")].as_slice(),
+            [
+                ("minimumRequiredSdkVersion", "block"),
+                ("minimumWipeSdkVersion", "wipe"),
+            ]
+            .as_slice(),
         ),
     ] {
         if props.iter().any(|(p, _)| r.map.contains_key(*p)) {
@@ -595,14 +701,20 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         }
     }
     if r.map.contains_key("maximumPinRetries") {
-        let action = r.choice("appActionIfMaximumPinRetriesExceeded", &["block", "wipe", "warn"])?;
+        let action = r.choice(
+            "appActionIfMaximumPinRetriesExceeded",
+            &["block", "wipe", "warn"],
+        )?;
         let entries = match r.int("maximumPinRetries", 0)? {
             None | Some(0) => Vec::new(),
             Some(n) => {
                 let a = match action.as_deref() {
                     Some("wipe") => "wipe",
                     Some("warn") => {
-                        return Err(r.invalid("appActionIfMaximumPinRetriesExceeded", "block (reset PIN) or wipe"));
+                        return Err(r.invalid(
+                            "appActionIfMaximumPinRetriesExceeded",
+                            "block (reset PIN) or wipe",
+                        ));
                     }
                     _ => "reset_pin",
                 };
@@ -611,25 +723,35 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         };
         set("conditional_launch.max_pin_attempts", J::Array(entries));
     }
-    if r.map.contains_key("periodOfflineBeforeAccessCheck") || r.map.contains_key("periodOfflineBeforeWipeIsEnforced") {
+    if r.map.contains_key("periodOfflineBeforeAccessCheck")
+        || r.map.contains_key("periodOfflineBeforeWipeIsEnforced")
+    {
         let mut entries = Vec::new();
         if let Some(m) = r.minutes("periodOfflineBeforeAccessCheck")? {
             entries.push(json!({"minutes": m, "action": "block"}));
         }
         if let Some(m) = r.minutes("periodOfflineBeforeWipeIsEnforced")? {
             if m % 1440 != 0 {
-                return Err(r.invalid("periodOfflineBeforeWipeIsEnforced", "a whole number of days, like \"P90D\""));
+                return Err(r.invalid(
+                    "periodOfflineBeforeWipeIsEnforced",
+                    "a whole number of days, like \"P90D\"",
+                ));
             }
             entries.push(json!({"days": m / 1440, "action": "wipe"}));
         }
         set("conditional_launch.offline_grace_period", J::Array(entries));
     }
     if let Some(required) = r.bool("deviceComplianceRequired")? {
-        let action = r.choice("appActionIfDeviceComplianceRequired", &["block", "wipe", "warn"])?;
+        let action = r.choice(
+            "appActionIfDeviceComplianceRequired",
+            &["block", "wipe", "warn"],
+        )?;
         let v = match (required, action.as_deref()) {
             (false, _) => "not_configured",
             (true, Some("wipe")) => "wipe",
-            (true, Some("warn")) => return Err(r.invalid("appActionIfDeviceComplianceRequired", "block or wipe")),
+            (true, Some("warn")) => {
+                return Err(r.invalid("appActionIfDeviceComplianceRequired", "block or wipe"))
+            }
             (true, _) => "block",
         };
         set("conditional_launch.jailbroken", json!(v));
@@ -638,28 +760,57 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         match r.string("allowedIosDeviceModels")? {
             None => set("conditional_launch.device_models", json!("not_configured")),
             Some(s) => {
-                let models: Vec<String> = s.split(';').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
-                let action = r.choice("appActionIfIosDeviceModelNotAllowed", &["block", "wipe", "warn"])?;
+                let models: Vec<String> = s
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .map(String::from)
+                    .collect();
+                let action = r.choice(
+                    "appActionIfIosDeviceModelNotAllowed",
+                    &["block", "wipe", "warn"],
+                )?;
                 let a = match action.as_deref() {
                     Some("wipe") => "wipe",
-                    Some("warn") => return Err(r.invalid("appActionIfIosDeviceModelNotAllowed", "block or wipe")),
+                    Some("warn") => {
+                        return Err(
+                            r.invalid("appActionIfIosDeviceModelNotAllowed", "block or wipe")
+                        )
+                    }
                     _ => "block",
                 };
-                set("conditional_launch.device_models", json!({"models": models, "action": a}));
+                set(
+                    "conditional_launch.device_models",
+                    json!({"models": models, "action": a}),
+                );
             }
         }
     }
-    if let Some(level) = r.choice("maximumAllowedDeviceThreatLevel", &["notConfigured", "secured", "low", "medium", "high"])? {
+    if let Some(level) = r.choice(
+        "maximumAllowedDeviceThreatLevel",
+        &["notConfigured", "secured", "low", "medium", "high"],
+    )? {
         if level == "notConfigured" {
-            set("conditional_launch.max_threat_level", json!("not_configured"));
+            set(
+                "conditional_launch.max_threat_level",
+                json!("not_configured"),
+            );
         } else {
-            let action = r.choice("mobileThreatDefenseRemediationAction", &["block", "wipe", "warn"])?;
+            let action = r.choice(
+                "mobileThreatDefenseRemediationAction",
+                &["block", "wipe", "warn"],
+            )?;
             let a = match action.as_deref() {
                 Some("wipe") => "wipe",
-                Some("warn") => return Err(r.invalid("mobileThreatDefenseRemediationAction", "block or wipe")),
+                Some("warn") => {
+                    return Err(r.invalid("mobileThreatDefenseRemediationAction", "block or wipe"))
+                }
                 _ => "block",
             };
-            set("conditional_launch.max_threat_level", json!({"level": level, "action": a}));
+            set(
+                "conditional_launch.max_threat_level",
+                json!({"level": level, "action": a}),
+            );
         }
     }
     for (k, v) in map {
@@ -668,9 +819,15 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             continue;
         }
         out.unmodeled.push((k.clone(), v.clone()));
-        let meaningful = !(v.is_null() || v == &json!(false) || v == &json!([]) || v == &json!("") || v == &json!(0));
+        let meaningful = !(v.is_null()
+            || v == &json!(false)
+            || v == &json!([])
+            || v == &json!("")
+            || v == &json!(0));
         if meaningful {
-            out.warnings.push(format!("property `{k}` is not modeled by apprules; kept as a comment"));
+            out.warnings.push(format!(
+                "property `{k}` is not modeled by apprules; kept as a comment"
+            ));
         }
     }
     Ok(out)
@@ -690,18 +847,30 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
                 why: "the policy has no such setting (export needs the bundled policy)".into(),
             })
     };
-    let text = |name: &str| -> Result<String, GraphError> { Ok(get(name)?.as_str().unwrap_or_default().to_string()) };
-    let int = |name: &str| -> Result<i64, GraphError> { Ok(get(name)?.as_i64().unwrap_or_default()) };
+    let text = |name: &str| -> Result<String, GraphError> {
+        Ok(get(name)?.as_str().unwrap_or_default().to_string())
+    };
+    let int =
+        |name: &str| -> Result<i64, GraphError> { Ok(get(name)?.as_i64().unwrap_or_default()) };
     let mut m = Map::new();
-    m.insert("@odata.type".into(), json!("#microsoft.graph.iosManagedAppProtection"));
-    m.insert("dataBackupBlocked".into(), json!(text("data_transfer.backup_org_data")? == "block"));
+    m.insert(
+        "@odata.type".into(),
+        json!("#microsoft.graph.iosManagedAppProtection"),
+    );
+    m.insert(
+        "dataBackupBlocked".into(),
+        json!(text("data_transfer.backup_org_data")? == "block"),
+    );
     let send = text("data_transfer.send_org_data")?;
     let dest = match send.as_str() {
         "all_apps" => "allApps",
         "none" => "none",
         _ => "managedApps",
     };
-    m.insert("allowedOutboundDataTransferDestinations".into(), json!(dest));
+    m.insert(
+        "allowedOutboundDataTransferDestinations".into(),
+        json!(dest),
+    );
     m.insert(
         "disableProtectionOfManagedOutboundOpenInData".into(),
         json!(send == "policy_managed_apps_with_os_sharing"),
@@ -728,7 +897,10 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         "protectInboundDataFromUnknownSources".into(),
         json!(receive == "all_apps_with_incoming_org_data"),
     );
-    m.insert("saveAsBlocked".into(), json!(text("data_transfer.save_copies")? == "block"));
+    m.insert(
+        "saveAsBlocked".into(),
+        json!(text("data_transfer.save_copies")? == "block"),
+    );
     let services: Vec<J> = match get("data_transfer.save_copies_services")? {
         J::Array(items) => items
             .iter()
@@ -748,7 +920,10 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     );
     m.insert(
         "notificationRestriction".into(),
-        json!(enum_back(&text("data_transfer.org_data_notifications")?, &NOTIFICATIONS)),
+        json!(enum_back(
+            &text("data_transfer.org_data_notifications")?,
+            &NOTIFICATIONS
+        )),
     );
     m.insert(
         "thirdPartyKeyboardsBlocked".into(),
@@ -762,19 +937,38 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
             "useDeviceSettings"
         }),
     );
-    m.insert("contactSyncBlocked".into(), json!(text("functionality.sync_contacts")? == "block"));
-    m.insert("printBlocked".into(), json!(text("functionality.printing")? == "block"));
+    m.insert(
+        "contactSyncBlocked".into(),
+        json!(text("functionality.sync_contacts")? == "block"),
+    );
+    m.insert(
+        "printBlocked".into(),
+        json!(text("functionality.printing")? == "block"),
+    );
     let wct = text("functionality.web_content_transfer")?;
     m.insert(
         "managedBrowserToOpenLinksRequired".into(),
-        json!(matches!(wct.as_str(), "managed_browser" | "microsoft_edge" | "unmanaged_browser")),
+        json!(matches!(
+            wct.as_str(),
+            "managed_browser" | "microsoft_edge" | "unmanaged_browser"
+        )),
     );
     m.insert(
         "managedBrowser".into(),
-        json!(if wct == "microsoft_edge" { "microsoftEdge" } else { "notConfigured" }),
+        json!(if wct == "microsoft_edge" {
+            "microsoftEdge"
+        } else {
+            "notConfigured"
+        }),
     );
-    m.insert("customBrowserProtocol".into(), json!(text("functionality.unmanaged_browser_protocol")?));
-    m.insert("pinRequired".into(), json!(text("access.pin")? == "require"));
+    m.insert(
+        "customBrowserProtocol".into(),
+        json!(text("functionality.unmanaged_browser_protocol")?),
+    );
+    m.insert(
+        "pinRequired".into(),
+        json!(text("access.pin")? == "require"),
+    );
     m.insert(
         "pinCharacterSet".into(),
         json!(if text("access.pin_type")? == "passcode" {
@@ -783,10 +977,22 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
             "numeric"
         }),
     );
-    m.insert("simplePinBlocked".into(), json!(text("access.simple_pin")? == "block"));
-    m.insert("minimumPinLength".into(), json!(int("access.min_pin_length")?));
-    m.insert("fingerprintBlocked".into(), json!(text("access.touch_id")? == "block"));
-    m.insert("faceIdBlocked".into(), json!(text("access.face_id")? == "block"));
+    m.insert(
+        "simplePinBlocked".into(),
+        json!(text("access.simple_pin")? == "block"),
+    );
+    m.insert(
+        "minimumPinLength".into(),
+        json!(int("access.min_pin_length")?),
+    );
+    m.insert(
+        "fingerprintBlocked".into(),
+        json!(text("access.touch_id")? == "block"),
+    );
+    m.insert(
+        "faceIdBlocked".into(),
+        json!(text("access.face_id")? == "block"),
+    );
     m.insert(
         "pinRequiredInsteadOfBiometricTimeout".into(),
         if text("access.biometric_override")? == "require" {
@@ -818,30 +1024,57 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     for (setting, props) in [
         (
             "conditional_launch.min_os_version",
-            [("warn", "minimumWarningOsVersion"), ("block", "minimumRequiredOsVersion"), ("wipe", "minimumWipeOsVersion")].as_slice(),
+            [
+                ("warn", "minimumWarningOsVersion"),
+                ("block", "minimumRequiredOsVersion"),
+                ("wipe", "minimumWipeOsVersion"),
+            ]
+            .as_slice(),
         ),
         (
             "conditional_launch.min_app_version",
-            [("warn", "minimumWarningAppVersion"), ("block", "minimumRequiredAppVersion"), ("wipe", "minimumWipeAppVersion")].as_slice(),
+            [
+                ("warn", "minimumWarningAppVersion"),
+                ("block", "minimumRequiredAppVersion"),
+                ("wipe", "minimumWipeAppVersion"),
+            ]
+            .as_slice(),
         ),
         (
             "conditional_launch.min_sdk_version",
-            [("block", "minimumRequiredSdkVersion"), ("wipe", "minimumWipeSdkVersion")].as_slice(),
+            [
+                ("block", "minimumRequiredSdkVersion"),
+                ("wipe", "minimumWipeSdkVersion"),
+            ]
+            .as_slice(),
         ),
     ] {
         let entries = get(setting)?;
         for (action, prop) in props {
             let mine: Vec<&J> = entries
                 .as_array()
-                .map(|a| a.iter().filter(|e| e.get("action").and_then(J::as_str) == Some(action)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter(|e| e.get("action").and_then(J::as_str) == Some(action))
+                        .collect()
+                })
                 .unwrap_or_default();
             if mine.len() > 1 {
                 return Err(GraphError::Unexportable {
                     setting: setting.into(),
-                    why: format!("Graph holds one `{action}` entry (`{prop}`), the policy has {}", mine.len()),
+                    why: format!(
+                        "Graph holds one `{action}` entry (`{prop}`), the policy has {}",
+                        mine.len()
+                    ),
                 });
             }
-            m.insert((*prop).into(), mine.first().and_then(|e| e.get("version")).cloned().unwrap_or(J::Null));
+            m.insert(
+                (*prop).into(),
+                mine.first()
+                    .and_then(|e| e.get("version"))
+                    .cloned()
+                    .unwrap_or(J::Null),
+            );
         }
     }
     let attempts = get("conditional_launch.max_pin_attempts")?;
@@ -854,13 +1087,23 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     }
     match attempts.first() {
         Some(e) => {
-            m.insert("maximumPinRetries".into(), e.get("attempts").cloned().unwrap_or(J::Null));
-            let a = if e.get("action").and_then(J::as_str) == Some("wipe") { "wipe" } else { "block" };
+            m.insert(
+                "maximumPinRetries".into(),
+                e.get("attempts").cloned().unwrap_or(J::Null),
+            );
+            let a = if e.get("action").and_then(J::as_str) == Some("wipe") {
+                "wipe"
+            } else {
+                "block"
+            };
             m.insert("appActionIfMaximumPinRetriesExceeded".into(), json!(a));
         }
         None => {
             m.insert("maximumPinRetries".into(), json!(0));
-            m.insert("appActionIfMaximumPinRetriesExceeded".into(), json!("block"));
+            m.insert(
+                "appActionIfMaximumPinRetriesExceeded".into(),
+                json!("block"),
+            );
         }
     }
     let offline = get("conditional_launch.offline_grace_period")?;
@@ -894,7 +1137,10 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         json!(format_duration(wipe.unwrap_or(0).saturating_mul(1440))),
     );
     let jb = text("conditional_launch.jailbroken")?;
-    m.insert("deviceComplianceRequired".into(), json!(jb != "not_configured"));
+    m.insert(
+        "deviceComplianceRequired".into(),
+        json!(jb != "not_configured"),
+    );
     m.insert(
         "appActionIfDeviceComplianceRequired".into(),
         json!(if jb == "wipe" { "wipe" } else { "block" }),
@@ -907,7 +1153,10 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
                 .map(|a| a.iter().filter_map(J::as_str).collect())
                 .unwrap_or_default();
             m.insert("allowedIosDeviceModels".into(), json!(models.join(";")));
-            m.insert("appActionIfIosDeviceModelNotAllowed".into(), dm.get("action").cloned().unwrap_or(json!("block")));
+            m.insert(
+                "appActionIfIosDeviceModelNotAllowed".into(),
+                dm.get("action").cloned().unwrap_or(json!("block")),
+            );
         }
         _ => {
             m.insert("allowedIosDeviceModels".into(), J::Null);
@@ -916,12 +1165,24 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     }
     match get("conditional_launch.max_threat_level")? {
         J::Object(t) => {
-            m.insert("maximumAllowedDeviceThreatLevel".into(), t.get("level").cloned().unwrap_or(J::Null));
-            m.insert("mobileThreatDefenseRemediationAction".into(), t.get("action").cloned().unwrap_or(json!("block")));
+            m.insert(
+                "maximumAllowedDeviceThreatLevel".into(),
+                t.get("level").cloned().unwrap_or(J::Null),
+            );
+            m.insert(
+                "mobileThreatDefenseRemediationAction".into(),
+                t.get("action").cloned().unwrap_or(json!("block")),
+            );
         }
         _ => {
-            m.insert("maximumAllowedDeviceThreatLevel".into(), json!("notConfigured"));
-            m.insert("mobileThreatDefenseRemediationAction".into(), json!("block"));
+            m.insert(
+                "maximumAllowedDeviceThreatLevel".into(),
+                json!("notConfigured"),
+            );
+            m.insert(
+                "mobileThreatDefenseRemediationAction".into(),
+                json!("block"),
+            );
         }
     }
     Ok(J::Object(m))

@@ -181,12 +181,18 @@ fn main() -> ExitCode {
 fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
     let text = if path == Path::new("-") {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
         s
     } else {
         apprules::read_text(path)?
     };
-    serde_json::from_str(&text).map_err(|e| bad(format!("error: `{}` is not valid JSON: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "error: `{}` is not valid JSON: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
@@ -200,12 +206,17 @@ fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
     Ok(b)
 }
 
-fn policy(files: &[PathBuf], settings: Option<&PathBuf>, graph: Option<&PathBuf>) -> Result<Policy, Fail> {
+fn policy(
+    files: &[PathBuf],
+    settings: Option<&PathBuf>,
+    graph: Option<&PathBuf>,
+) -> Result<Policy, Fail> {
     let mut b = builder(files)?;
     let mut overrides = serde_json::Map::new();
     if let Some(g) = graph {
         let json = read_json(g)?;
-        let imported = apprules::graph::import(&json).map_err(|e| bad(format!("error: `{}`: {e}", g.display())))?;
+        let imported = apprules::graph::import(&json)
+            .map_err(|e| bad(format!("error: `{}`: {e}", g.display())))?;
         for (k, v) in imported.settings {
             overrides.insert(k, v);
         }
@@ -218,13 +229,11 @@ fn policy(files: &[PathBuf], settings: Option<&PathBuf>, graph: Option<&PathBuf>
     if let Some(s) = settings {
         match read_json(s)? {
             serde_json::Value::Object(m) => overrides.extend(m),
-            other => {
-                return Err(bad(format!(
-                    "error: `{}`: settings must be a JSON object from setting name to value, found {}",
-                    s.display(),
-                    apprules::value::describe_json(&other)
-                )))
-            }
+            other => return Err(bad(format!(
+                "error: `{}`: settings must be a JSON object from setting name to value, found {}",
+                s.display(),
+                apprules::value::describe_json(&other)
+            ))),
         }
     }
     if !overrides.is_empty() {
@@ -236,7 +245,11 @@ fn policy(files: &[PathBuf], settings: Option<&PathBuf>, graph: Option<&PathBuf>
 
 fn run(cmd: Command) -> Result<(), Fail> {
     match cmd {
-        Command::Check { files, settings, short } => {
+        Command::Check {
+            files,
+            settings,
+            short,
+        } => {
             let b = builder(&files)?;
             let (program, mut warnings) = match b.check() {
                 Ok(x) => x,
@@ -252,12 +265,16 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 Some(s) => Some(read_json(s)?),
                 None => None,
             };
-            let values = apprules::settings::resolve(&program, json.as_ref()).map_err(|e| bad(format!("error: {e}")))?;
+            let values = apprules::settings::resolve(&program, json.as_ref())
+                .map_err(|e| bad(format!("error: {e}")))?;
             let sources = program.sources.clone();
             match apprules::compile::compile(program, values) {
                 Ok(c) => {
                     warnings.extend(c.warnings);
-                    let report = apprules::Report { sources, diagnostics: warnings };
+                    let report = apprules::Report {
+                        sources,
+                        diagnostics: warnings,
+                    };
                     if !report.diagnostics.is_empty() {
                         eprintln!("{}", render_report(&report, short));
                     } else {
@@ -267,7 +284,10 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 }
                 Err(mut d) => {
                     d.extend(warnings);
-                    let report = apprules::Report { sources, diagnostics: d };
+                    let report = apprules::Report {
+                        sources,
+                        diagnostics: d,
+                    };
                     Err(Fail {
                         code: 2,
                         message: Some(render_report(&report, short)),
@@ -291,7 +311,9 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     if check {
                         unformatted.push(f.display().to_string());
                     } else {
-                        std::fs::write(f, formatted).map_err(|e| bad(format!("error: cannot write `{}`: {e}", f.display())))?;
+                        std::fs::write(f, formatted).map_err(|e| {
+                            bad(format!("error: cannot write `{}`: {e}", f.display()))
+                        })?;
                     }
                 }
             }
@@ -308,10 +330,16 @@ fn run(cmd: Command) -> Result<(), Fail> {
             let p = policy(&files, None, None)?;
             let list = apprules::settings::describe(p.program(), &p.compiled().settings);
             if json {
-                println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
             } else {
                 for s in list {
-                    println!("{}\n  values:  {}\n  default: {}\n  {}\n", s.name, s.values, s.default, s.doc);
+                    println!(
+                        "{}\n  values:  {}\n  default: {}\n  {}\n",
+                        s.name, s.values, s.default, s.doc
+                    );
                 }
             }
             Ok(())
@@ -324,7 +352,9 @@ fn run(cmd: Command) -> Result<(), Fail> {
             seed,
         } => {
             let b = if files.is_empty() {
-                PolicyBuilder::new().bundled().source(apprules::BUNDLED_TESTS_NAME, apprules::BUNDLED_TESTS)
+                PolicyBuilder::new()
+                    .bundled()
+                    .source(apprules::BUNDLED_TESTS_NAME, apprules::BUNDLED_TESTS)
             } else {
                 builder(&files)?
             };
@@ -348,29 +378,45 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 }
             }
             if report.failed() {
-                return Err(Fail { code: 1, message: None });
+                return Err(Fail {
+                    code: 1,
+                    message: None,
+                });
             }
             Ok(())
         }
         Command::Import { format, file } => {
             if format != "graph" {
-                return Err(bad(format!("error: unknown import format `{format}` (expected `graph`)")));
+                return Err(bad(format!(
+                    "error: unknown import format `{format}` (expected `graph`)"
+                )));
             }
             let json = read_json(&file)?;
-            let imported = apprules::graph::import(&json).map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
+            let imported = apprules::graph::import(&json)
+                .map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
             for w in &imported.warnings {
                 eprintln!("warning: {w}");
             }
             print!("{}", imported.to_rules());
             Ok(())
         }
-        Command::Export { format, files, settings } => {
+        Command::Export {
+            format,
+            files,
+            settings,
+        } => {
             if format != "graph" {
-                return Err(bad(format!("error: unknown export format `{format}` (expected `graph`)")));
+                return Err(bad(format!(
+                    "error: unknown export format `{format}` (expected `graph`)"
+                )));
             }
             let p = policy(&files, settings.as_ref(), None)?;
-            let json = apprules::graph::export(p.program(), &p.compiled().settings).map_err(|e| bad(format!("error: {e}")))?;
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            let json = apprules::graph::export(p.program(), &p.compiled().settings)
+                .map_err(|e| bad(format!("error: {e}")))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
             Ok(())
         }
     }
@@ -385,11 +431,14 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     let json = read_json(&a.facts)?;
     let facts = p.bind(&json).map_err(|e| bad(format!("error: {e}")))?;
     if explain {
-        let text = apprules::eval::explain::explain(p.compiled(), &facts).map_err(|e| bad(format!("error: {e}")))?;
+        let text = apprules::eval::explain::explain(p.compiled(), &facts)
+            .map_err(|e| bad(format!("error: {e}")))?;
         print!("{text}");
         return Ok(());
     }
-    let d = p.evaluate_bound(&facts).map_err(|e| bad(format!("error: {e}")))?;
+    let d = p
+        .evaluate_bound(&facts)
+        .map_err(|e| bad(format!("error: {e}")))?;
     let out = if a.pretty {
         serde_json::to_string_pretty(&d.to_json())
     } else {
@@ -405,7 +454,8 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
-        let f = std::fs::File::open(path).map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?;
+        let f = std::fs::File::open(path)
+            .map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?;
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
     let stdout = std::io::stdout();
@@ -426,7 +476,8 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<Result<String, String>> = chunk.par_iter().map(|l| eval_line(p, l)).collect();
+        let results: Vec<Result<String, String>> =
+            chunk.par_iter().map(|l| eval_line(p, l)).collect();
         for r in results {
             line_no += 1;
             match r {
@@ -446,7 +497,9 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     }
     let _ = out.flush();
     if errors > 0 {
-        return Err(bad(format!("error: {errors} record(s) could not be evaluated")));
+        return Err(bad(format!(
+            "error: {errors} record(s) could not be evaluated"
+        )));
     }
     Ok(())
 }
@@ -457,7 +510,8 @@ fn eval_line(p: &Policy, line: &str) -> Result<String, String> {
     if line.trim().is_empty() {
         return Ok(String::new());
     }
-    let json: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let d = p.evaluate_json(&json).map_err(|e| e.to_string())?;
     serde_json::to_string(&d.to_json()).map_err(|e| e.to_string())
 }

@@ -106,8 +106,16 @@ pub fn describe(program: &Program, values: &[Value]) -> Vec<SettingInfo> {
             value: values.get(i).unwrap_or(&s.default).to_json(),
             doc: s.doc.clone(),
             requires: s.gate.as_ref().map(|g| {
-                let when = g.only_for.as_ref().map(|v| format!(" for {v}")).unwrap_or_default();
-                format!("{}{when} (else {})", g.condition.display(program), g.fallback)
+                let when = g
+                    .only_for
+                    .as_ref()
+                    .map(|v| format!(" for {v}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}{when} (else {})",
+                    g.condition.display(program),
+                    g.fallback
+                )
             }),
         })
         .collect()

@@ -103,15 +103,28 @@ fn value_strategy(t: &Type, c: &Constants) -> BoxedStrategy<J> {
                 picks.push(format!("{a}.{}", b + 1));
             }
             picks.push("1.0".into());
-            let random = (0u32..30, 0u32..20, proptest::option::of(0u32..20)).prop_map(|(a, b, c)| match c {
-                Some(c) => format!("{a}.{b}.{c}"),
-                None => format!("{a}.{b}"),
-            });
-            prop_oneof![3 => proptest::sample::select(picks), 1 => random].prop_map(J::String).boxed()
+            let random = (0u32..30, 0u32..20, proptest::option::of(0u32..20)).prop_map(
+                |(a, b, c)| match c {
+                    Some(c) => format!("{a}.{b}.{c}"),
+                    None => format!("{a}.{b}"),
+                },
+            );
+            prop_oneof![3 => proptest::sample::select(picks), 1 => random]
+                .prop_map(J::String)
+                .boxed()
         }
         Type::Str { .. } => {
             let mut picks: Vec<String> = c.strings.iter().cloned().collect();
-            for extra in ["", "x", "https://www.microsoft.com/a", "http://example.com", "mailto:a@b", "1235", "1122", "a1!b"] {
+            for extra in [
+                "",
+                "x",
+                "https://www.microsoft.com/a",
+                "http://example.com",
+                "mailto:a@b",
+                "1235",
+                "1122",
+                "a1!b",
+            ] {
                 picks.push(extra.into());
             }
             let upper: Vec<String> = picks.iter().map(|s| s.to_ascii_uppercase()).collect();
@@ -120,12 +133,18 @@ fn value_strategy(t: &Type, c: &Constants) -> BoxedStrategy<J> {
                 .prop_map(J::String)
                 .boxed()
         }
-        Type::Enum(e) => proptest::sample::select(e.variants.clone()).prop_map(J::String).boxed(),
+        Type::Enum(e) => proptest::sample::select(e.variants.clone())
+            .prop_map(J::String)
+            .boxed(),
         Type::List(inner) => match &**inner {
-            Type::Enum(e) => proptest::sample::subsequence(e.variants.clone(), 0..=e.variants.len())
-                .prop_map(|v| J::Array(v.into_iter().map(J::String).collect()))
+            Type::Enum(e) => {
+                proptest::sample::subsequence(e.variants.clone(), 0..=e.variants.len())
+                    .prop_map(|v| J::Array(v.into_iter().map(J::String).collect()))
+                    .boxed()
+            }
+            other => proptest::collection::vec(value_strategy(other, c), 0..4)
+                .prop_map(J::Array)
                 .boxed(),
-            other => proptest::collection::vec(value_strategy(other, c), 0..4).prop_map(J::Array).boxed(),
         },
         Type::Optional(inner) => proptest::option::of(value_strategy(inner, c))
             .prop_map(|o| o.unwrap_or(J::Null))
@@ -140,7 +159,11 @@ pub fn facts_strategy(program: &Program, settings: &[Value], base: Option<&J>) -
     let mut parts: Vec<BoxedStrategy<(String, J)>> = Vec::new();
     for (name, f) in &program.facts {
         let fixed = base.and_then(|b| lookup(b, name)).cloned();
-        let ty = if f.optional { Type::Optional(Box::new(f.ty.clone())) } else { f.ty.clone() };
+        let ty = if f.optional {
+            Type::Optional(Box::new(f.ty.clone()))
+        } else {
+            f.ty.clone()
+        };
         let name = name.clone();
         let s = match fixed {
             Some(v) => Just(v).boxed(),
@@ -181,7 +204,9 @@ fn insert(root: &mut J, name: &str, v: J) {
             map.insert(seg.to_string(), v);
             return;
         }
-        cur = map.entry(seg.to_string()).or_insert_with(|| J::Object(Default::default()));
+        cur = map
+            .entry(seg.to_string())
+            .or_insert_with(|| J::Object(Default::default()));
     }
 }
 

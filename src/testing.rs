@@ -66,7 +66,10 @@ pub struct TestReport {
 impl TestReport {
     /// Whether any test or property failed.
     pub fn failed(&self) -> bool {
-        self.tests.iter().chain(&self.properties).any(|o| o.failure.is_some())
+        self.tests
+            .iter()
+            .chain(&self.properties)
+            .any(|o| o.failure.is_some())
     }
 
     /// Percentage of rules that fired in some test (100 when there are no rules).
@@ -84,11 +87,21 @@ impl TestReport {
             for o in list {
                 match &o.failure {
                     None => s.push_str(&format!("ok   {kind} {}\n", o.name)),
-                    Some(f) => s.push_str(&format!("FAIL {kind} {} ({})\n{}\n", o.name, o.location, indent(f))),
+                    Some(f) => s.push_str(&format!(
+                        "FAIL {kind} {} ({})\n{}\n",
+                        o.name,
+                        o.location,
+                        indent(f)
+                    )),
                 }
             }
         }
-        let failed = self.tests.iter().chain(&self.properties).filter(|o| o.failure.is_some()).count();
+        let failed = self
+            .tests
+            .iter()
+            .chain(&self.properties)
+            .filter(|o| o.failure.is_some())
+            .count();
         let total = self.tests.len() + self.properties.len();
         s.push_str(&format!(
             "\n{} passed, {failed} failed ({} tests, {} properties)\n",
@@ -114,7 +127,10 @@ impl TestReport {
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("     {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("     {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Compiled policies by setting overrides, so tests with the same settings share one.
@@ -214,18 +230,26 @@ fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Op
         else {
             continue;
         };
-        let Some((name, def)) = program.decisions.get_index(*decision) else { continue };
+        let Some((name, def)) = program.decisions.get_index(*decision) else {
+            continue;
+        };
         let Some(result) = decisions.get(name) else {
-            problems.push(format!("expected {name}.{field} = {value}, but `{name}` was not taken"));
+            problems.push(format!(
+                "expected {name}.{field} = {value}, but `{name}` was not taken"
+            ));
             continue;
         };
         let actual: Value = if *field == def.field {
             match def.policy {
-                HitPolicy::Collect => Value::List(Arc::new(result.outcomes.iter().map(|o| Value::enum_(o)).collect())),
+                HitPolicy::Collect => Value::List(Arc::new(
+                    result.outcomes.iter().map(|o| Value::enum_(o)).collect(),
+                )),
                 _ => result.outcome().map(Value::enum_).unwrap_or(Value::Absent),
             }
         } else if field == "not_enforced" {
-            Value::List(Arc::new(result.not_enforced.iter().map(|s| Value::str(s)).collect()))
+            Value::List(Arc::new(
+                result.not_enforced.iter().map(|s| Value::str(s)).collect(),
+            ))
         } else if let Some(v) = result.outputs.get(field) {
             v.clone()
         } else if let Some(v) = result.reports.get(field) {
@@ -234,10 +258,18 @@ fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Op
             Value::Absent
         };
         if !same(&actual, value) {
-            let fired: Vec<String> = result.reasons.iter().map(|r| format!("{} => {}", r.rule, r.outcome)).collect();
+            let fired: Vec<String> = result
+                .reasons
+                .iter()
+                .map(|r| format!("{} => {}", r.rule, r.outcome))
+                .collect();
             problems.push(format!(
                 "expected {name}.{field} = {value}, got {actual}\n  rules fired: {}",
-                if fired.is_empty() { "none".to_string() } else { fired.join(", ") }
+                if fired.is_empty() {
+                    "none".to_string()
+                } else {
+                    fired.join(", ")
+                }
             ));
         }
     }
@@ -251,7 +283,10 @@ fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Op
 /// Equality where lists compare as sets and enum names equal strings.
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::List(x), Value::List(y)) => x.iter().all(|i| y.iter().any(|j| same(i, j))) && y.iter().all(|j| x.iter().any(|i| same(i, j))),
+        (Value::List(x), Value::List(y)) => {
+            x.iter().all(|i| y.iter().any(|j| same(i, j)))
+                && y.iter().all(|j| x.iter().any(|i| same(i, j)))
+        }
         (Value::Absent, Value::List(y)) => y.is_empty(),
         (x, y) => match (x.as_text(), y.as_text()) {
             (Some(s), Some(t)) => s == t,
@@ -266,7 +301,11 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         Err(e) => return Some(format!("the settings do not compile: {e}")),
     };
     let program = compiled.program.clone();
-    let base = p.given.as_ref().and_then(|g| program.fact_sets.get(g)).map(|(v, _)| v.clone());
+    let base = p
+        .given
+        .as_ref()
+        .and_then(|g| program.fact_sets.get(g))
+        .map(|(v, _)| v.clone());
     let strategy = facts_strategy(&program, &compiled.settings, base.as_ref());
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&opts.seed.to_le_bytes());
@@ -276,16 +315,19 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         max_global_rejects: opts.cases.saturating_mul(50).max(1024),
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
     let result = runner.run(&strategy, |json| {
-        let facts = bind(&program, &json).map_err(|e| TestCaseError::fail(format!("generated facts do not bind: {e}")))?;
+        let facts = bind(&program, &json)
+            .map_err(|e| TestCaseError::fail(format!("generated facts do not bind: {e}")))?;
         if let Some(f) = &p.filter {
             let empty = crate::eval::Decisions::default();
             if eval_property(&program, &compiled.settings, &facts, &empty, f) != Tri::True {
                 return Err(TestCaseError::reject("filtered out"));
             }
         }
-        let decisions = evaluate(&compiled, &facts).map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?;
+        let decisions = evaluate(&compiled, &facts)
+            .map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?;
         match eval_property(&program, &compiled.settings, &facts, &decisions, &p.expect) {
             Tri::True => Ok(()),
             _ => Err(TestCaseError::fail(summary(&decisions))),
@@ -297,7 +339,9 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
             "counterexample ({why}); as facts for `apprules eval`:\n{}",
             serde_json::to_string_pretty(&json).unwrap_or_default()
         )),
-        Err(TestError::Abort(why)) => Some(format!("gave up: {why} (the `where` filter rejects almost every generated case)")),
+        Err(TestError::Abort(why)) => Some(format!(
+            "gave up: {why} (the `where` filter rejects almost every generated case)"
+        )),
     }
 }
 

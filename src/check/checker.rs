@@ -1151,7 +1151,10 @@ impl Checker {
                 self.push(d);
                 return BAD;
             }
-            let (te, t) = self.expr(&args[0], cx);
+            // `present(request)` means the fact group, even where decisions are visible.
+            let mut inner = cx.clone();
+            inner.decisions = false;
+            let (te, t) = self.expr(&args[0], &inner);
             let ok = matches!(t, Type::Optional(_) | Type::Group | Type::Unknown)
                 || matches!(&te, TExpr::Fact(f) if self.p.facts.get_index(*f).is_some_and(|(_, d)| d.group.is_some()));
             if !ok {

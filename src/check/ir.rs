@@ -356,9 +356,21 @@ impl TExpr {
         };
         match self {
             TExpr::Const(v) => v.to_string(),
-            TExpr::Fact(f) => p.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default(),
-            TExpr::Group(g) => p.groups.get_index(*g).map(|(k, _)| k.clone()).unwrap_or_default(),
-            TExpr::Setting(s) => p.settings.get_index(*s).map(|(k, _)| k.clone()).unwrap_or_default(),
+            TExpr::Fact(f) => p
+                .facts
+                .get_index(*f)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
+            TExpr::Group(g) => p
+                .groups
+                .get_index(*g)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
+            TExpr::Setting(s) => p
+                .settings
+                .get_index(*s)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
             TExpr::Var(i) => format!("${i}"),
             TExpr::Field(e, n) => format!("{}.{n}", d(e)),
             TExpr::Present(e) => format!("present({})", d(e)),
@@ -367,15 +379,28 @@ impl TExpr {
             TExpr::Or(es) => es.iter().map(paren).collect::<Vec<_>>().join(" or "),
             TExpr::Cmp(op, a, b, _) => format!("{} {} {}", d(a), op.as_str(), d(b)),
             TExpr::Arith(op, a, b) => format!("{} {} {}", d(a), op.as_str(), d(b)),
-            TExpr::Call(b, args) => format!("{}({})", b.name(), args.iter().map(d).collect::<Vec<_>>().join(", ")),
+            TExpr::Call(b, args) => format!(
+                "{}({})",
+                b.name(),
+                args.iter().map(d).collect::<Vec<_>>().join(", ")
+            ),
             TExpr::List(es) => format!("[{}]", es.iter().map(d).collect::<Vec<_>>().join(", ")),
-            TExpr::Quant { all, var, list, body } => format!(
+            TExpr::Quant {
+                all,
+                var,
+                list,
+                body,
+            } => format!(
                 "{} ${var} in {}: {}",
                 if *all { "all" } else { "any" },
                 d(list),
                 d(body)
             ),
-            TExpr::Decision(i) => p.decisions.get_index(*i).map(|(k, _)| k.clone()).unwrap_or_default(),
+            TExpr::Decision(i) => p
+                .decisions
+                .get_index(*i)
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
         }
     }
 }

@@ -968,6 +968,10 @@ fn merge_tests(tests: &[Test]) -> Option<Vec<Test>> {
         lo_ok && hi_ok
     };
     let mut out = Vec::new();
+    // `present` is false, not unknown, on an absent value: keep it first.
+    if tests.iter().any(|t| matches!(t, Test::Present)) {
+        out.push(Test::Present);
+    }
     if let Some(mut set) = allowed {
         set.retain(|v| !excluded.contains(v) && in_range(v));
         match set.len() {
@@ -990,9 +994,6 @@ fn merge_tests(tests: &[Test]) -> Option<Vec<Test>> {
             excluded.sort();
             excluded.dedup();
             out.push(Test::NotIn(excluded));
-        }
-        if out.is_empty() && tests.iter().any(|t| matches!(t, Test::Present)) {
-            out.push(Test::Present);
         }
     }
     for t in &rest {

@@ -7,21 +7,41 @@ use crate::check::ir::Program;
 pub fn column_name(c: &CExpr, p: &Program) -> String {
     match c {
         CExpr::Const(v) => v.to_string(),
-        CExpr::Fact(f) => p.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default(),
-        CExpr::Group(g) => p.groups.get_index(*g).map(|(k, _)| k.clone()).unwrap_or_default(),
+        CExpr::Fact(f) => p
+            .facts
+            .get_index(*f)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default(),
+        CExpr::Group(g) => p
+            .groups
+            .get_index(*g)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default(),
         CExpr::Call(b, args) => format!(
             "{}({})",
             b.name(),
-            args.iter().map(|a| column_name(a, p)).collect::<Vec<_>>().join(", ")
+            args.iter()
+                .map(|a| column_name(a, p))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        CExpr::Arith(op, a, b) => format!("{} {} {}", column_name(a, p), op.as_str(), column_name(b, p)),
+        CExpr::Arith(op, a, b) => format!(
+            "{} {} {}",
+            column_name(a, p),
+            op.as_str(),
+            column_name(b, p)
+        ),
         CExpr::Interp(e, _) => e.display(p),
     }
 }
 
 /// Every table of a compiled policy.
 pub fn tables(c: &Compiled) -> String {
-    c.tables.iter().map(|t| table(c, t)).collect::<Vec<_>>().join("\n")
+    c.tables
+        .iter()
+        .map(|t| table(c, t))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One table: a header line, then aligned columns; `-` is "any".
@@ -31,7 +51,11 @@ pub fn table(c: &Compiled, t: &Table) -> String {
     let Some((_, def)) = p.decisions.get_index(t.decision) else {
         return out;
     };
-    let sep = if def.policy == crate::syntax::ast::HitPolicy::Priority { " < " } else { " | " };
+    let sep = if def.policy == crate::syntax::ast::HitPolicy::Priority {
+        " < "
+    } else {
+        " | "
+    };
     out.push_str(&format!(
         "decision {} ({:?} hit policy: {}) — {} rules, {} rows, {} columns\n",
         t.name,
@@ -47,7 +71,15 @@ pub fn table(c: &Compiled, t: &Table) -> String {
             .iter()
             .map(|a| {
                 a.iter()
-                    .map(|(c, test)| format!("{} {test}", t.columns.get(*c).map(|x| column_name(x, p)).unwrap_or_default()))
+                    .map(|(c, test)| {
+                        format!(
+                            "{} {test}",
+                            t.columns
+                                .get(*c)
+                                .map(|x| column_name(x, p))
+                                .unwrap_or_default()
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" and ")
             })
@@ -59,19 +91,38 @@ pub fn table(c: &Compiled, t: &Table) -> String {
     header.push(format!("=> {}", t.name));
     let mut grid = vec![header];
     for (i, r) in t.rows.iter().enumerate() {
-        let mut name = p.rules.get(r.rule).map(|x| x.name.clone()).unwrap_or_default();
+        let mut name = p
+            .rules
+            .get(r.rule)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
         for s in &r.fallback {
-            name.push_str(&format!(" [{} not enforced]", p.settings.get_index(*s).map(|(k, _)| k.as_str()).unwrap_or("")));
+            name.push_str(&format!(
+                " [{} not enforced]",
+                p.settings
+                    .get_index(*s)
+                    .map(|(k, _)| k.as_str())
+                    .unwrap_or("")
+            ));
         }
         if let Some(s) = r.shadow {
-            name.push_str(&format!(" [shadow: if {} were enforced]", p.settings.get_index(s).map(|(k, _)| k.as_str()).unwrap_or("")));
+            name.push_str(&format!(
+                " [shadow: if {} were enforced]",
+                p.settings
+                    .get_index(s)
+                    .map(|(k, _)| k.as_str())
+                    .unwrap_or("")
+            ));
         }
         let mut line = vec![format!("{}", i + 1), name];
         for cell in &r.cells {
             line.push(if cell.is_empty() {
                 "-".into()
             } else {
-                cell.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" and ")
+                cell.iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             });
         }
         let mut result = r.outcome.to_string();
@@ -87,7 +138,12 @@ pub fn table(c: &Compiled, t: &Table) -> String {
         grid.push(line);
     }
     let widths: Vec<usize> = (0..grid[0].len())
-        .map(|c| grid.iter().map(|r| r.get(c).map(|s| s.chars().count()).unwrap_or(0)).max().unwrap_or(0))
+        .map(|c| {
+            grid.iter()
+                .map(|r| r.get(c).map(|s| s.chars().count()).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (ri, row) in grid.iter().enumerate() {
         let cells: Vec<String> = row

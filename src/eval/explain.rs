@@ -15,7 +15,10 @@ pub fn explain(c: &Compiled, facts: &Facts) -> Result<String, EvalError> {
     for t in &c.tables {
         let mut trace: Vec<RowTrace> = Vec::new();
         let Some(result) = eval_table(c, t, facts, Some(&mut trace))? else {
-            out.push_str(&format!("{}: not taken (its `only when` does not hold)\n\n", t.name));
+            out.push_str(&format!(
+                "{}: not taken (its `only when` does not hold)\n\n",
+                t.name
+            ));
             continue;
         };
         let shown = match result.policy {
@@ -31,8 +34,15 @@ pub fn explain(c: &Compiled, facts: &Facts) -> Result<String, EvalError> {
             out.push_str("  no rule fired: the default applies\n");
         }
         for r in &result.reasons {
-            let about = r.setting.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-            out.push_str(&format!("  fired: {}{about} => {}: {}\n", r.rule, r.outcome, r.message));
+            let about = r
+                .setting
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  fired: {}{about} => {}: {}\n",
+                r.rule, r.outcome, r.message
+            ));
         }
         if !result.not_enforced.is_empty() {
             out.push_str(&format!(
@@ -42,7 +52,11 @@ pub fn explain(c: &Compiled, facts: &Facts) -> Result<String, EvalError> {
         }
         // Instances that did not fire: the first failed test of their first row.
         let mut seen: Vec<u32> = Vec::new();
-        let fired: Vec<u32> = trace.iter().filter(|r| r.result == Tri::True).map(|r| r.instance).collect();
+        let fired: Vec<u32> = trace
+            .iter()
+            .filter(|r| r.result == Tri::True)
+            .map(|r| r.instance)
+            .collect();
         for r in &trace {
             if r.shadow.is_some() || fired.contains(&r.instance) || seen.contains(&r.instance) {
                 continue;
@@ -51,8 +65,14 @@ pub fn explain(c: &Compiled, facts: &Facts) -> Result<String, EvalError> {
             let name = p.rules.get(r.rule).map(|x| x.name.as_str()).unwrap_or("");
             match &r.failed {
                 Some((col, value, test)) => {
-                    let col = t.columns.get(*col).map(|c| column_name(c, p)).unwrap_or_default();
-                    out.push_str(&format!("  not fired: {name}: {col} is {value}, needs {test}\n"));
+                    let col = t
+                        .columns
+                        .get(*col)
+                        .map(|c| column_name(c, p))
+                        .unwrap_or_default();
+                    out.push_str(&format!(
+                        "  not fired: {name}: {col} is {value}, needs {test}\n"
+                    ));
                 }
                 None => out.push_str(&format!("  not fired: {name}\n")),
             }

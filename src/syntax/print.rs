@@ -23,7 +23,10 @@ pub fn print_file(file: &File, sources: &Sources) -> String {
     let mut out = String::new();
     let mut comments = file.comments.iter().peekable();
     let mut last_end = 0usize;
-    let gap = |from: usize, to: usize| text.get(from..to).is_some_and(|s| s.matches('\n').count() >= 2);
+    let gap = |from: usize, to: usize| {
+        text.get(from..to)
+            .is_some_and(|s| s.matches('\n').count() >= 2)
+    };
     for item in &file.items {
         let span = item.span();
         while let Some(c) = comments.next_if(|c| (c.span.start as usize) < span.end as usize) {
@@ -39,7 +42,13 @@ pub fn print_file(file: &File, sources: &Sources) -> String {
         out.push_str(&item_text(item));
         last_end = span.end as usize;
         // A comment on the item's last line stays there.
-        if let Some(c) = comments.next_if(|c| c.trailing && !text.get(last_end..c.span.start as usize).unwrap_or("\n").contains('\n')) {
+        if let Some(c) = comments.next_if(|c| {
+            c.trailing
+                && !text
+                    .get(last_end..c.span.start as usize)
+                    .unwrap_or("\n")
+                    .contains('\n')
+        }) {
             out.push_str(&format!("  #{}", c.text));
             last_end = c.span.end as usize;
         }
@@ -70,7 +79,12 @@ fn item_text(item: &Item) -> String {
             s
         }
         Item::Setting(s) => {
-            let mut out = format!("setting {}: {} = {}", s.name.text, ty(&s.ty), value(&s.default));
+            let mut out = format!(
+                "setting {}: {} = {}",
+                s.name.text,
+                ty(&s.ty),
+                value(&s.default)
+            );
             if let Some(d) = &s.doc {
                 out.push_str(&format!("\n  {}", string(d)));
             }
@@ -112,7 +126,10 @@ fn item_text(item: &Item) -> String {
             }
             s
         }
-        Item::Let(l) => with_doc(format!("let {} = {}", l.name.text, expr(&l.expr, 0)), &l.doc),
+        Item::Let(l) => with_doc(
+            format!("let {} = {}", l.name.text, expr(&l.expr, 0)),
+            &l.doc,
+        ),
         Item::Rule(r) => {
             let mut s = format!("rule {}", r.name.text);
             if let Some(a) = &r.about {
@@ -131,7 +148,11 @@ fn item_text(item: &Item) -> String {
                 s.push_str(&format!("\n  {}", clause("when", w)));
             }
             let t = &r.then;
-            s.push_str(&format!("\n  then {} = {}", t.decision.text, expr(&t.outcome, 0)));
+            s.push_str(&format!(
+                "\n  then {} = {}",
+                t.decision.text,
+                expr(&t.outcome, 0)
+            ));
             for (n, e) in &t.outputs {
                 s.push_str(&format!(" with {} = {}", n.text, expr(e, 0)));
             }
@@ -168,7 +189,9 @@ fn item_text(item: &Item) -> String {
             for e in &t.expectations {
                 match e {
                     Expectation::Error(_) => s.push_str("\n  expect error"),
-                    Expectation::Value { path, value: v } => s.push_str(&format!("\n  expect {} = {}", path.text, value(v))),
+                    Expectation::Value { path, value: v } => {
+                        s.push_str(&format!("\n  expect {} = {}", path.text, value(v)))
+                    }
                 }
             }
             s
@@ -237,7 +260,10 @@ pub fn string(s: &str) -> String {
 }
 
 fn json(v: &serde_json::Value) -> String {
-    serde_json::to_string(v).unwrap_or_default().replace("\":", "\": ").replace(",\"", ", \"")
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace("\":", "\": ")
+        .replace(",\"", ", \"")
 }
 
 /// Prints a type.
@@ -253,7 +279,11 @@ pub fn ty(t: &TypeExpr) -> String {
         TypeKind::List(inner) => format!("list of {}", ty(inner)),
         TypeKind::Record(fields) => format!(
             "{{{}}}",
-            fields.iter().map(|(n, t)| format!("{}: {}", n.text, ty(t))).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(n, t)| format!("{}: {}", n.text, ty(t)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         TypeKind::Enum { variants, ordered } => variants
             .iter()
@@ -272,10 +302,17 @@ pub fn ty(t: &TypeExpr) -> String {
 /// Prints a constant value.
 pub fn value(v: &ValueLit) -> String {
     match &v.kind {
-        ValueKind::List(items) => format!("[{}]", items.iter().map(value).collect::<Vec<_>>().join(", ")),
+        ValueKind::List(items) => format!(
+            "[{}]",
+            items.iter().map(value).collect::<Vec<_>>().join(", ")
+        ),
         ValueKind::Record(fields) => format!(
             "{{{}}}",
-            fields.iter().map(|(n, v)| format!("{}: {}", n.text, value(v))).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(n, v)| format!("{}: {}", n.text, value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         ValueKind::Version(s) | ValueKind::Ident(s) => s.clone(),
         ValueKind::Int(i) => i.to_string(),
@@ -305,21 +342,44 @@ pub fn expr(e: &Expr, min: u8) -> String {
         ExprKind::Str(s) => string(s),
         ExprKind::Version(v) => v.clone(),
         ExprKind::Bool(b) => b.to_string(),
-        ExprKind::List(items) => format!("[{}]", items.iter().map(|i| expr(i, 0)).collect::<Vec<_>>().join(", ")),
+        ExprKind::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| expr(i, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         ExprKind::Call(n, args) => format!(
             "{}({})",
             n.text,
-            args.iter().map(|a| expr(a, 0)).collect::<Vec<_>>().join(", ")
+            args.iter()
+                .map(|a| expr(a, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         ExprKind::Not(x) => format!("not {}", expr(x, 4)),
-        ExprKind::And(xs) => xs.iter().map(|x| expr(x, 3)).collect::<Vec<_>>().join(" and "),
-        ExprKind::Or(xs) => xs.iter().map(|x| expr(x, 2)).collect::<Vec<_>>().join(" or "),
+        ExprKind::And(xs) => xs
+            .iter()
+            .map(|x| expr(x, 3))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        ExprKind::Or(xs) => xs
+            .iter()
+            .map(|x| expr(x, 2))
+            .collect::<Vec<_>>()
+            .join(" or "),
         ExprKind::Cmp(op, a, b) => format!("{} {} {}", expr(a, 5), op.as_str(), expr(b, 5)),
         ExprKind::Arith(op, a, b) => {
             let (l, r) = if *op == ArithOp::Mul { (6, 7) } else { (5, 6) };
             format!("{} {} {}", expr(a, l), op.as_str(), expr(b, r))
         }
-        ExprKind::Quant { all, var, list, body } => format!(
+        ExprKind::Quant {
+            all,
+            var,
+            list,
+            body,
+        } => format!(
             "{} {} in {}: {}",
             if *all { "all" } else { "any" },
             var.text,
