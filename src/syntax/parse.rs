@@ -320,9 +320,19 @@ struct Builder {
 type P<'a> = Pair<'a, Rule>;
 
 impl Builder {
+    /// The span of a pair, without the whitespace and comments pest skips after an
+    /// optional element that did not match: it ends where its last token ends.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let end = p
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|q| q.clone().into_inner().next().is_none())
+            .map(|q| q.as_span().end())
+            .max()
+            .unwrap_or(s.end());
+        Span::new(self.file, s.start(), end.min(s.end()))
     }
 
     fn name(&self, p: P) -> Name {

@@ -69,22 +69,28 @@ fn item_text(item: &Item) -> String {
         Item::Use(n) => format!("use {}", n.text),
         Item::Type(t) => with_doc(format!("type {} = {}", t.name.text, ty(&t.ty)), &t.doc),
         Item::Fact(f) => {
-            let mut s = format!("fact {}: {}", f.name.text, ty(&f.ty));
+            let mut s = wrap_type(&format!("fact {}: ", f.name.text), &f.ty);
             if let Some(d) = &f.default {
                 s.push_str(&format!(" = {}", value(d)));
             }
             if let Some(d) = &f.doc {
-                s.push_str(&format!(" {}", string(d)));
+                let last = s.lines().last().map(str::len).unwrap_or(0);
+                if last + d.len() + 3 > WIDTH {
+                    s.push_str(&format!("\n  {}", string(d)));
+                } else {
+                    s.push_str(&format!(" {}", string(d)));
+                }
             }
             s
         }
         Item::Setting(s) => {
-            let mut out = format!(
-                "setting {}: {} = {}",
-                s.name.text,
-                ty(&s.ty),
-                value(&s.default)
-            );
+            let mut out = wrap_type(&format!("setting {}: ", s.name.text), &s.ty);
+            let default = value(&s.default);
+            if out.lines().last().map(str::len).unwrap_or(0) + default.len() + 3 > WIDTH {
+                out.push_str(&format!("\n  = {default}"));
+            } else {
+                out.push_str(&format!(" = {default}"));
+            }
             if let Some(d) = &s.doc {
                 out.push_str(&format!("\n  {}", string(d)));
             }
@@ -105,7 +111,7 @@ fn item_text(item: &Item) -> String {
                 HitPolicy::Collect => ("collect", " | "),
             };
             let outcomes: Vec<&str> = d.outcomes.iter().map(|o| o.text.as_str()).collect();
-            let mut s = format!("decision {}: {kw} {}", d.name.text, outcomes.join(sep));
+            let mut s = wrap_words(&format!("decision {}: {kw} ", d.name.text), &outcomes, sep);
             if let Some(doc) = &d.doc {
                 s.push_str(&format!("\n  {}", string(doc)));
             }
@@ -215,6 +221,37 @@ fn item_text(item: &Item) -> String {
             s
         }
     }
+}
+
+/// `prefix` then the type; a long enum breaks before a separator.
+fn wrap_type(prefix: &str, t: &TypeExpr) -> String {
+    match &t.kind {
+        TypeKind::Enum { variants, ordered } if prefix.len() + ty(t).len() > WIDTH => {
+            let names: Vec<&str> = variants.iter().map(|v| v.text.as_str()).collect();
+            let opt = if t.optional { "optional " } else { "" };
+            wrap_words(&format!("{prefix}{opt}"), &names, if *ordered { " < " } else { " | " })
+        }
+        _ => format!("{prefix}{}", ty(t)),
+    }
+}
+
+/// Words joined by `sep`, continuing on indented lines that start with the separator.
+fn wrap_words(prefix: &str, words: &[&str], sep: &str) -> String {
+    let mut out = prefix.to_string();
+    let mut line = prefix.len();
+    for (i, w) in words.iter().enumerate() {
+        if i == 0 {
+            out.push_str(w);
+            line += w.len();
+        } else if line + sep.len() + w.len() > WIDTH {
+            out.push_str(&format!("\n  {}{w}", sep.trim_start()));
+            line = 2 + sep.trim_start().len() + w.len();
+        } else {
+            out.push_str(&format!("{sep}{w}"));
+            line += sep.len() + w.len();
+        }
+    }
+    out
 }
 
 fn with_doc(s: String, doc: &Option<String>) -> String {
