@@ -5,10 +5,18 @@ fn main() {
             Ok(f) => {
                 for i in &f.items {
                     let s = i.span();
-                    println!("item {}..{}: {:?}", s.start, s.end, &text[s.start as usize..s.end as usize]);
+                    println!(
+                        "item {}..{}: {:?}",
+                        s.start,
+                        s.end,
+                        &text[s.start as usize..s.end as usize]
+                    );
                 }
             }
-            Err(d) => println!("{p}: {:?}", d.iter().map(|x| &x.message).collect::<Vec<_>>()),
+            Err(d) => println!(
+                "{p}: {:?}",
+                d.iter().map(|x| &x.message).collect::<Vec<_>>()
+            ),
         }
     }
 }

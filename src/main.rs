@@ -229,11 +229,13 @@ fn policy(
     if let Some(s) = settings {
         match read_json(s)? {
             serde_json::Value::Object(m) => overrides.extend(m),
-            other => return Err(bad(format!(
+            other => {
+                return Err(bad(format!(
                 "error: `{}`: settings must be a JSON object from setting name to value, found {}",
                 s.display(),
                 apprules::value::describe_json(&other)
-            ))),
+            )))
+            }
         }
     }
     if !overrides.is_empty() {

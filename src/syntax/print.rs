@@ -229,7 +229,11 @@ fn wrap_type(prefix: &str, t: &TypeExpr) -> String {
         TypeKind::Enum { variants, ordered } if prefix.len() + ty(t).len() > WIDTH => {
             let names: Vec<&str> = variants.iter().map(|v| v.text.as_str()).collect();
             let opt = if t.optional { "optional " } else { "" };
-            wrap_words(&format!("{prefix}{opt}"), &names, if *ordered { " < " } else { " | " })
+            wrap_words(
+                &format!("{prefix}{opt}"),
+                &names,
+                if *ordered { " < " } else { " | " },
+            )
         }
         _ => format!("{prefix}{}", ty(t)),
     }

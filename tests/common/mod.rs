@@ -1,0 +1,121 @@
+//! Random rule programs over a small schema, for the property tests.
+#![allow(dead_code)]
+
+use proptest::prelude::*;
+
+/// The schema every generated program starts with.
+pub const SCHEMA: &str = r#"
+type level = low < mid < high
+fact x: int "an integer"
+fact y: int "another integer"
+fact v: version "a version"
+fact e: level "an ordered enum"
+fact k: red | green | blue "an unordered enum"
+fact s: string ignoring case "a case-insensitive string"
+fact b: bool "a boolean"
+fact o: optional int "an optional integer"
+fact l: list of red | green | blue "a list"
+fact g: optional group "a group"
+fact g.n: int "an integer inside the group"
+setting n: int >= 0 = 5 "a number"
+setting lim: level = mid "a level"
+setting names: list of string ignoring case = ["Alpha", "beta"] "names"
+setting entries: list of {version: version, action: warn | block} = [{version: 2.0, action: warn}, {version: 1.5, action: block}] "entries"
+setting opt: optional {level: level, action: warn | block} = not_configured "optional record"
+decision d: priority allow < warn < block "priority"
+decision f: first p | q | r "first"
+  default r
+decision c: collect p | q | r "collect"
+  as items
+rule from_entries about entries
+  for it in entries
+  when v < it.version
+  then d = it.action "below {it.version}"
+"#;
+
+fn atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (
+            0i64..12,
+            prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="])
+        )
+            .prop_map(|(n, op)| format!("x {op} {n}")),
+        prop::sample::select(vec!["<", ">=", "=="]).prop_map(|op| format!("x {op} y")),
+        (
+            0u32..4,
+            0u32..4,
+            prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="])
+        )
+            .prop_map(|(a, b, op)| format!("v {op} {a}.{b}")),
+        prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="])
+            .prop_map(|op| format!("e {op} lim")),
+        prop::sample::select(vec!["low", "mid", "high"]).prop_map(|l| format!("e > {l}")),
+        prop::sample::select(vec!["red", "green", "blue"]).prop_map(|c| format!("k == {c}")),
+        Just("k in [red, blue]".to_string()),
+        Just("s in names".to_string()),
+        Just("s == \"ALPHA\"".to_string()),
+        Just("b".to_string()),
+        Just("present(o)".to_string()),
+        (0i64..6).prop_map(|n| format!("o > {n}")),
+        prop::sample::select(vec!["red", "green", "blue"]).prop_map(|c| format!("{c} in l")),
+        Just("present(g)".to_string()),
+        (0i64..6).prop_map(|n| format!("g.n >= {n}")),
+        Just("x + y > n".to_string()),
+        Just("x * 2 >= n".to_string()),
+        Just("len(s) > 2".to_string()),
+        Just("(any w in names: s == w)".to_string()),
+        Just("present(opt) and e > opt.level".to_string()),
+    ]
+}
+
+fn condition() -> impl Strategy<Value = String> {
+    atom().prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|a| format!("not ({a})")),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" and "))),
+            prop::collection::vec(inner, 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+        ]
+    })
+}
+
+fn rule(i: usize) -> impl Strategy<Value = String> {
+    (
+        condition(),
+        prop::sample::select(vec!["d", "f", "c"]),
+        0usize..3,
+    )
+        .prop_map(move |(cond, dec, o)| {
+            let outcome = match dec {
+                "d" => ["allow", "warn", "block"][o],
+                _ => ["p", "q", "r"][o],
+            };
+            format!("rule r{i} about n\n  when {cond}\n  then {dec} = {outcome} \"rule {i}\"\n")
+        })
+}
+
+/// A program: the schema plus 1 to 6 random rules.
+pub fn program() -> impl Strategy<Value = String> {
+    (1usize..7).prop_flat_map(|n| {
+        (0..n)
+            .map(rule)
+            .collect::<Vec<_>>()
+            .prop_map(|rules| format!("{SCHEMA}\n{}", rules.join("\n")))
+    })
+}
+
+/// Settings overrides for the schema.
+pub fn settings() -> impl Strategy<Value = serde_json::Value> {
+    (
+        0i64..8,
+        prop::sample::select(vec!["low", "mid", "high"]),
+        any::<bool>(),
+    )
+        .prop_map(|(n, lim, opt)| {
+            let mut m = serde_json::json!({"n": n, "lim": lim});
+            if opt {
+                m["opt"] = serde_json::json!({"level": "low", "action": "block"});
+            }
+            m
+        })
+}
