@@ -81,6 +81,14 @@ pub fn parse_with_limits(
     if !b.diags.is_empty() {
         return Err(b.diags);
     }
+    if items.is_empty() {
+        return Err(vec![Diagnostic::error(
+            "E0005",
+            Span::new(file, 0, 0),
+            "the file declares nothing",
+        )
+        .with_help("a rule file holds declarations such as `use intune`, `setting`, `rule`")]);
+    }
     Ok(File {
         items,
         comments: comments(file, text),

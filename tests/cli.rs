@@ -1,0 +1,256 @@
+//! The command line's contract: outputs, and exit codes (0 ok, 1 a test or check
+//! failed, 2 bad input) with errors that name the culprit.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn apprules(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apprules"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn with_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apprules"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn tmp(name: &str, content: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("apprules-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path.display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const FACTS: &str = r#"{"device": {"os_version": "17.0", "model": "iPhone15,2", "jailbroken": false, "mdm_enrolled": false, "passcode_set": true, "company_portal": false, "biometrics": "none", "open_in_managed_to_unmanaged": false, "browsers": []}, "app": {"version": "1.0", "sdk_version": "19.0", "multi_identity": false, "notification_restriction_supported": true}, "session": {"account": "org", "minutes_inactive": 0, "minutes_offline": 0, "failed_pin_attempts": 0, "days_since_pin_change": 0}}"#;
+
+#[test]
+fn eval_prints_the_spec_shape() {
+    let o = apprules(&["eval", "--facts", "examples/device.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["launch"]["outcome"], "allow");
+    assert!(v["launch"]["reasons"].is_array() && v["launch"]["not_enforced"].is_array());
+    assert!(v["access"]["steps"].is_array());
+    assert_eq!(v["request"]["kind"], "send");
+    assert!(v["request"]["outcome"].is_string());
+}
+
+#[test]
+fn eval_without_request_has_no_request() {
+    let f = tmp("plain.json", FACTS.as_bytes());
+    let o = apprules(&["eval", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v.get("request").is_none());
+    assert_eq!(v["launch"], serde_json::json!({"outcome": "allow", "reasons": [], "not_enforced": []}));
+}
+
+#[test]
+fn settings_errors_name_the_setting() {
+    let f = tmp("plain2.json", FACTS.as_bytes());
+    for (settings, needle) in [
+        (r#"{"data_transfer.send_org_dta": "none"}"#, "data_transfer.send_org_dta"),
+        (r#"{"access.min_pin_length": "four"}"#, "access.min_pin_length"),
+        (r#"{"access.min_pin_length": 0}"#, "access.min_pin_length"),
+        (r#"{"data_transfer.clipboard": "sometimes"}"#, "data_transfer.clipboard"),
+        (r#"{"conditional_launch.min_os_version": [{"version": "15.x", "action": "block"}]}"#, "conditional_launch.min_os_version"),
+        (r#"{"conditional_launch.offline_grace_period": [{"minutes": 30, "action": "wipe"}]}"#, "conditional_launch.offline_grace_period"),
+        (r#"[1]"#, "settings"),
+    ] {
+        let s = tmp("settings.json", settings.as_bytes());
+        let o = apprules(&["eval", "--facts", &f, "--settings", &s]);
+        assert_eq!(o.status.code(), Some(2), "{settings}");
+        assert!(stderr(&o).contains(needle), "{settings}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn facts_errors_give_the_json_path() {
+    let mut missing: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    missing["device"].as_object_mut().unwrap().remove("jailbroken");
+    let f = tmp("missing.json", missing.to_string().as_bytes());
+    let o = apprules(&["eval", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("$.device.jailbroken"), "{}", stderr(&o));
+
+    let mut wrong: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    wrong["device"]["os_version"] = serde_json::json!("seventeen");
+    let f = tmp("wrong.json", wrong.to_string().as_bytes());
+    let o = apprules(&["eval", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("$.device.os_version"), "{}", stderr(&o));
+
+    let mut huge: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    huge["session"]["minutes_offline"] = serde_json::json!(1e30);
+    let f = tmp("huge.json", huge.to_string().as_bytes());
+    let o = apprules(&["eval", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("$.session.minutes_offline"), "{}", stderr(&o));
+
+    let mut send: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    send["request"] = serde_json::json!({"kind": "send"});
+    let s = tmp("pm.json", br#"{"data_transfer.send_org_data": "policy_managed_apps"}"#);
+    let f = tmp("send.json", send.to_string().as_bytes());
+    let o = apprules(&["eval", "--facts", &f, "--settings", &s]);
+    assert_eq!(o.status.code(), Some(2), "a missing request field never allows");
+    assert!(stderr(&o).contains("request.target"), "{}", stderr(&o));
+
+    for bad in ["", "{", "[]", "\u{0}\u{1}garbage"] {
+        let f = tmp("bad.json", bad.as_bytes());
+        let o = apprules(&["eval", "--facts", &f]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let f = tmp("deep.json", deep.as_bytes());
+    assert_eq!(apprules(&["eval", "--facts", &f]).status.code(), Some(2));
+}
+
+#[test]
+fn rule_file_errors_have_line_and_column() {
+    let f = tmp("bad.rules", b"use intune\n\nrule broken\n  when device.jailbroken andd\n  then launch = block\n");
+    let o = apprules(&["check", "--short", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.rules:4:"), "{}", stderr(&o));
+
+    let f = tmp("types.rules", b"use intune\nrule a\n  when device.os_version > 3\n  then launch = block\nrule b\n  when device.jailbrokn\n  then launch = blok\n");
+    let o = apprules(&["check", "--short", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("types.rules:3:"), "{err}");
+    assert!(err.contains("types.rules:6:") && err.contains("device.jailbroken"), "{err}");
+    assert!(err.contains("types.rules:7:"), "all errors at once: {err}");
+}
+
+#[test]
+fn hostile_rule_files_exit_2() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.rules", Vec::new()),
+        ("utf8.rules", vec![0x75, 0x73, 0x65, 0x20, 0xff, 0xfe]),
+        ("garbage.rules", (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect()),
+        ("huge-number.rules", b"use intune\nrule r when session.minutes_offline > 99999999999999999999999 then launch = block\n".to_vec()),
+        ("deep.rules", format!("use intune\nlet x = {}true{}\n", "(".repeat(50_000), ")".repeat(50_000)).into_bytes()),
+    ];
+    for (name, bytes) in cases {
+        let f = tmp(name, &bytes);
+        let o = apprules(&["check", "--short", &f]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(name), "{name} must be named: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn check_clean_and_warnings_exit_0() {
+    assert_eq!(apprules(&["check"]).status.code(), Some(0));
+    let f = tmp("warn.rules", b"use intune\nset functionality.web_content_transfer = unmanaged_browser\n");
+    let o = apprules(&["check", "--short", &f]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+}
+
+#[test]
+fn jsonl_batch_keeps_input_order() {
+    let mut lines = String::new();
+    for i in 0..50 {
+        let mut v: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+        v["session"]["failed_pin_attempts"] = serde_json::json!(i % 7);
+        lines.push_str(&v.to_string());
+        lines.push('\n');
+    }
+    let f = tmp("fleet.jsonl", lines.as_bytes());
+    let o = apprules(&["eval", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let outs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(outs.len(), 50);
+    for (i, v) in outs.iter().enumerate() {
+        let want = if i % 7 >= 5 { "reset_pin" } else { "allow" };
+        assert_eq!(v["launch"]["outcome"], want, "line {i}");
+    }
+    let o = with_stdin(&["eval", "--jsonl", "--facts", "-"], &lines);
+    assert_eq!(stdout(&o).lines().count(), 50);
+    let o = with_stdin(&["eval", "--jsonl", "--facts", "-"], &format!("{lines}{{bad\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).lines().last().unwrap().contains("\"line\":51"));
+}
+
+#[test]
+fn test_command_exit_codes() {
+    let o = apprules(&["test", "--min-coverage", "100"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let f = tmp(
+        "failing.rules",
+        br#"use intune
+test wrong given {"device": {"jailbroken": true}} expect launch = allow
+"#,
+    );
+    let o = apprules(&["test", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("FAIL test wrong"));
+}
+
+#[test]
+fn fmt_check_exit_1_when_unformatted() {
+    let f = tmp("ugly.rules", b"use   intune\nset   access.pin =   require\n");
+    assert_eq!(apprules(&["fmt", "--check", &f]).status.code(), Some(1));
+    assert_eq!(apprules(&["fmt", &f]).status.code(), Some(0));
+    assert_eq!(apprules(&["fmt", "--check", &f]).status.code(), Some(0));
+    assert_eq!(apprules(&["fmt", "--check", "rules/intune-ios.rules", "rules/intune-ios.tests.rules"]).status.code(), Some(0));
+}
+
+#[test]
+fn table_explain_settings_run() {
+    let o = apprules(&["table"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("decision launch"));
+    let o = apprules(&["explain", "--facts", "examples/device.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("fired:") && stdout(&o).contains("not fired:"));
+    let o = apprules(&["settings", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 36);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    assert_eq!(apprules(&["eval"]).status.code(), Some(2));
+    assert_eq!(apprules(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(apprules(&["eval", "--facts", "does/not/exist.json"]).status.code(), Some(2));
+    assert_eq!(apprules(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn graph_import_export_and_eval() {
+    let o = apprules(&["import", "graph", "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let rules = tmp("l2.rules", &o.stdout);
+    let o = apprules(&["export", "graph", &rules]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["minimumRequiredOsVersion"], "14.8");
+    let mut facts: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    facts["device"]["os_version"] = serde_json::json!("14.7");
+    let f = tmp("old.json", facts.to_string().as_bytes());
+    let o = apprules(&["eval", "--graph", "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""outcome":"block""#));
+}

@@ -1,0 +1,164 @@
+//! Intune Graph interop, on real exports (`../shared/graph-examples/`, copied into
+//! `tests/data/graph/`).
+
+use apprules::graph::{export, import};
+use apprules::{Policy, PolicyBuilder};
+use serde_json::{json, Value};
+
+fn example(name: &str) -> Value {
+    let path = format!("{}/tests/data/graph/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+const LEVEL1: &str = "level-1-enterprise-basic-data-protection-iOS.json";
+const LEVEL2: &str = "level-2-enterprise-enhanced-data-protection-iOS.json";
+
+fn facts(os: &str) -> Value {
+    json!({
+        "device": {"os_version": os, "model": "iPhone14,2", "jailbroken": false, "mdm_enrolled": false,
+                   "passcode_set": true, "company_portal": false, "biometrics": "face_id",
+                   "open_in_managed_to_unmanaged": false, "browsers": []},
+        "app": {"version": "4.0", "sdk_version": "19.0", "multi_identity": true, "notification_restriction_supported": true},
+        "session": {"account": "org", "minutes_inactive": 0, "minutes_offline": 0, "failed_pin_attempts": 0, "days_since_pin_change": 0}
+    })
+}
+
+fn policy_from(export_json: &Value) -> Policy {
+    let imported = import(export_json).unwrap();
+    PolicyBuilder::new().source("imported.rules", &imported.to_rules()).build().unwrap()
+}
+
+#[test]
+fn level_2_blocks_old_ios_and_denies_unmanaged_targets() {
+    let p = policy_from(&example(LEVEL2));
+    let d = p.evaluate_json(&facts("14.7")).unwrap();
+    assert_eq!(d.get("launch").unwrap().outcome(), Some("block"));
+    let d = p.evaluate_json(&facts("14.8")).unwrap();
+    assert_eq!(d.get("launch").unwrap().outcome(), Some("allow"));
+    let mut f = facts("15.0");
+    f["request"] = json!({"kind": "send", "target": {"policy_managed": false, "mdm_managed": false}});
+    let d = p.evaluate_json(&f).unwrap();
+    assert_eq!(d.get("request").unwrap().outcome(), Some("deny"));
+    f["request"] = json!({"kind": "notify"});
+    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("redact"));
+    f["request"] = json!({"kind": "save_as", "service": "box"});
+    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("deny"));
+    f["request"] = json!({"kind": "save_as", "service": "sharepoint"});
+    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("allow"));
+    f["request"] = json!({"kind": "open_url", "url": "https://contoso.com"});
+    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("install_edge"));
+    f["request"] = json!({"kind": "paste", "source": {"policy_managed": false}});
+    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("allow"));
+}
+
+#[test]
+fn level_1_is_close_to_the_defaults() {
+    let p = policy_from(&example(LEVEL1));
+    let d = p.evaluate_json(&facts("12.0")).unwrap();
+    assert_eq!(d.get("launch").unwrap().outcome(), Some("allow"));
+    let mut f = facts("15.0");
+    f["device"]["jailbroken"] = json!(true);
+    assert_eq!(p.evaluate_json(&f).unwrap().get("launch").unwrap().outcome(), Some("block"));
+}
+
+/// Every mapped property comes back unchanged.
+#[test]
+fn import_then_export_gives_back_every_mapped_property() {
+    for name in [LEVEL1, LEVEL2] {
+        let original = example(name);
+        let p = policy_from(&original);
+        let exported = export(p.program(), &p.compiled().settings).unwrap();
+        for key in apprules::graph::MAPPED.iter().chain(apprules::graph::MAPPED_THREAT.iter()) {
+            let (Some(a), Some(b)) = (original.get(*key), exported.get(*key)) else {
+                panic!("{name}: `{key}` missing (original {:?}, exported {:?})", original.get(*key), exported.get(*key));
+            };
+            assert_eq!(a, b, "{name}: property `{key}`");
+        }
+        assert_eq!(exported["@odata.type"], json!("#microsoft.graph.iosManagedAppProtection"));
+        for read_only in ["id", "createdDateTime", "lastModifiedDateTime", "isAssigned", "version"] {
+            assert!(exported.get(read_only).is_none(), "{read_only} must not be exported");
+        }
+    }
+}
+
+/// Settings survive export then import.
+#[test]
+fn export_then_import_is_the_identity_on_settings() {
+    let overrides = json!({
+        "data_transfer.send_org_data": "policy_managed_apps_with_os_sharing",
+        "data_transfer.exempt_apps": ["mailto", "ms-outlook"],
+        "data_transfer.receive_org_data": "all_apps_with_incoming_org_data",
+        "data_transfer.save_copies": "block",
+        "data_transfer.save_copies_services": ["onedrive_for_business", "local_storage", "photo_library"],
+        "data_transfer.clipboard": "policy_managed_apps",
+        "data_transfer.clipboard_char_limit": 40,
+        "data_transfer.org_data_notifications": "blocked",
+        "data_transfer.third_party_keyboards": "block",
+        "encryption.encrypt_org_data": "not_required",
+        "functionality.web_content_transfer": "unmanaged_browser",
+        "functionality.unmanaged_browser_protocol": "mybrowser",
+        "access.pin_type": "passcode",
+        "access.simple_pin": "block",
+        "access.min_pin_length": 6,
+        "access.touch_id": "block",
+        "access.biometric_override_timeout": 45,
+        "access.pin_reset": "yes",
+        "access.pin_reset_days": 30,
+        "access.app_pin_when_device_pin_set": "disable",
+        "access.work_credentials": "require",
+        "access.recheck_after": 15,
+        "conditional_launch.min_os_version": [{"version": "16.0", "action": "warn"}, {"version": "15.0", "action": "block"}],
+        "conditional_launch.min_app_version": [{"version": "2.1.3", "action": "wipe"}],
+        "conditional_launch.min_sdk_version": [{"version": "17.0", "action": "block"}],
+        "conditional_launch.max_pin_attempts": [{"attempts": 8, "action": "wipe"}],
+        "conditional_launch.offline_grace_period": [{"minutes": 90, "action": "block"}, {"days": 30, "action": "wipe"}],
+        "conditional_launch.jailbroken": "wipe",
+        "conditional_launch.device_models": {"models": ["iphone14,2", "ipad13,1"], "action": "wipe"},
+        "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
+    });
+    let p = PolicyBuilder::new().bundled().settings_json(overrides).build().unwrap();
+    let exported = export(p.program(), &p.compiled().settings).unwrap();
+    let back = import(&exported).unwrap();
+    let q = PolicyBuilder::new().bundled().settings_json(back.settings_json()).build().unwrap();
+    assert_eq!(p.compiled().settings, q.compiled().settings);
+}
+
+#[test]
+fn malformed_properties_are_named() {
+    let mut doc = example(LEVEL2);
+    doc["periodOfflineBeforeAccessCheck"] = json!("twelve hours");
+    assert!(import(&doc).unwrap_err().to_string().contains("periodOfflineBeforeAccessCheck"));
+    let mut doc = example(LEVEL2);
+    doc["dataBackupBlocked"] = json!("yes");
+    assert!(import(&doc).unwrap_err().to_string().contains("dataBackupBlocked"));
+    let mut doc = example(LEVEL2);
+    doc["minimumRequiredOsVersion"] = json!("fourteen");
+    assert!(import(&doc).unwrap_err().to_string().contains("minimumRequiredOsVersion"));
+    let mut doc = example(LEVEL2);
+    doc["allowedOutboundClipboardSharingLevel"] = json!("sometimes");
+    assert!(import(&doc).unwrap_err().to_string().contains("allowedOutboundClipboardSharingLevel"));
+    assert!(import(&json!([1, 2])).is_err());
+}
+
+#[test]
+fn unmodeled_properties_are_kept_and_reported() {
+    let imported = import(&example(LEVEL2)).unwrap();
+    assert!(imported.warnings.iter().any(|w| w.contains("dialerRestrictionLevel")));
+    let rules = imported.to_rules();
+    assert!(rules.contains("#   dialerRestrictionLevel: \"allApps\""));
+    assert!(rules.contains("Enterprise Enhanced Data Protection"));
+    // metadata is tolerated silently
+    assert!(!imported.warnings.iter().any(|w| w.contains("odata") || w.contains("roleScopeTagIds")));
+}
+
+#[test]
+fn durations_map_to_minutes_and_days() {
+    let imported = import(&example(LEVEL1)).unwrap();
+    assert_eq!(
+        imported.settings["conditional_launch.offline_grace_period"],
+        json!([{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}])
+    );
+    assert_eq!(imported.settings["access.biometric_override_timeout"], json!(720));
+    assert_eq!(imported.settings["access.pin_reset"], json!("no"));
+    assert_eq!(imported.settings["access.recheck_after"], json!(30));
+}
