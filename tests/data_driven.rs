@@ -1,0 +1,77 @@
+//! Data-driven tests of each stage: a rule file in `tests/data/<stage>/`, its expected
+//! output beside it. `UPDATE_EXPECT=1 cargo test --test data_driven` rewrites the
+//! expected files; review the diff before committing.
+//!
+//! - `check/X.rules` → `X.expected`: the diagnostics, one per line;
+//! - `tables/X.rules` → `X.expected`: the compiled decision tables;
+//! - `eval/X.rules` + `X.facts.json` → `X.expected.json`: the decisions.
+
+use apprules::{Error, PolicyBuilder};
+use std::path::{Path, PathBuf};
+
+fn cases(stage: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(stage);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rules"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no cases in tests/data/{stage}");
+    files
+}
+
+fn expect(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
+    assert_eq!(actual, expected, "{} differs (UPDATE_EXPECT=1 to refresh)", path.display());
+}
+
+fn name(p: &Path) -> String {
+    format!("tests/data/{}/{}", p.parent().unwrap().file_name().unwrap().to_string_lossy(), p.file_name().unwrap().to_string_lossy())
+}
+
+fn builder(p: &Path) -> PolicyBuilder {
+    let text = std::fs::read_to_string(p).unwrap();
+    PolicyBuilder::new().source(&name(p), &text)
+}
+
+#[test]
+fn check_stage() {
+    for p in cases("check") {
+        let out = match builder(&p).build() {
+            Ok(policy) => {
+                let w = policy.warnings();
+                format!("ok\n{}", w.to_short_string())
+            }
+            Err(Error::Rules(r)) => r.to_short_string(),
+            Err(e) => format!("{e}\n"),
+        };
+        expect(&p.with_extension("expected"), &out);
+    }
+}
+
+#[test]
+fn tables_stage() {
+    for p in cases("tables") {
+        let policy = builder(&p).build().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        expect(&p.with_extension("expected"), &apprules::compile::print::tables(policy.compiled()));
+    }
+}
+
+#[test]
+fn eval_stage() {
+    for p in cases("eval") {
+        let policy = builder(&p).build().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let facts: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p.with_extension("facts.json")).unwrap()).unwrap();
+        let bound = policy.bind(&facts).unwrap();
+        let decisions = policy.evaluate_bound(&bound).unwrap();
+        assert_eq!(Ok(&decisions), policy.evaluate_reference(&bound).as_ref(), "{}: interpreter differs", p.display());
+        let out = serde_json::to_string_pretty(&decisions.to_json()).unwrap() + "\n";
+        expect(&p.with_extension("expected.json"), &out);
+    }
+}
