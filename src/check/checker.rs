@@ -841,7 +841,7 @@ impl Checker {
                             lit.span,
                             format!("`{s}` is not one of {}", e.variants.join(", ")),
                         )
-                        .with_help(suggest(s, e.variants.iter()).unwrap_or_default());
+                        .with_help(suggest(s, e.variants.iter()).unwrap_or_else(|| "check the spelling".into()));
                     self.push(d);
                     return None;
                 }
