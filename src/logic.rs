@@ -32,7 +32,7 @@ impl Tri {
     }
 
     /// Kleene negation.
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,

@@ -18,8 +18,7 @@ impl Version {
     /// Parses `1` to `4` dot-separated decimal components, each below 2^32.
     pub fn parse(s: &str) -> Option<Version> {
         let mut packed: u128 = 0;
-        let mut n = 0;
-        for part in s.split('.') {
+        for (n, part) in s.split('.').enumerate() {
             if part.is_empty() || part.len() > 10 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
@@ -28,7 +27,6 @@ impl Version {
                 return None;
             }
             packed |= (c as u128) << (96 - 32 * n);
-            n += 1;
         }
         Some(Version(packed))
     }

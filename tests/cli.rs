@@ -1,6 +1,8 @@
 //! The command line's contract: outputs, and exit codes (0 ok, 1 a test or check
 //! failed, 2 bad input) with errors that name the culprit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -21,7 +23,12 @@ fn with_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -62,19 +69,37 @@ fn eval_without_request_has_no_request() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v.get("request").is_none());
-    assert_eq!(v["launch"], serde_json::json!({"outcome": "allow", "reasons": [], "not_enforced": []}));
+    assert_eq!(
+        v["launch"],
+        serde_json::json!({"outcome": "allow", "reasons": [], "not_enforced": []})
+    );
 }
 
 #[test]
 fn settings_errors_name_the_setting() {
     let f = tmp("plain2.json", FACTS.as_bytes());
     for (settings, needle) in [
-        (r#"{"data_transfer.send_org_dta": "none"}"#, "data_transfer.send_org_dta"),
-        (r#"{"access.min_pin_length": "four"}"#, "access.min_pin_length"),
+        (
+            r#"{"data_transfer.send_org_dta": "none"}"#,
+            "data_transfer.send_org_dta",
+        ),
+        (
+            r#"{"access.min_pin_length": "four"}"#,
+            "access.min_pin_length",
+        ),
         (r#"{"access.min_pin_length": 0}"#, "access.min_pin_length"),
-        (r#"{"data_transfer.clipboard": "sometimes"}"#, "data_transfer.clipboard"),
-        (r#"{"conditional_launch.min_os_version": [{"version": "15.x", "action": "block"}]}"#, "conditional_launch.min_os_version"),
-        (r#"{"conditional_launch.offline_grace_period": [{"minutes": 30, "action": "wipe"}]}"#, "conditional_launch.offline_grace_period"),
+        (
+            r#"{"data_transfer.clipboard": "sometimes"}"#,
+            "data_transfer.clipboard",
+        ),
+        (
+            r#"{"conditional_launch.min_os_version": [{"version": "15.x", "action": "block"}]}"#,
+            "conditional_launch.min_os_version",
+        ),
+        (
+            r#"{"conditional_launch.offline_grace_period": [{"minutes": 30, "action": "wipe"}]}"#,
+            "conditional_launch.offline_grace_period",
+        ),
         (r#"[1]"#, "settings"),
     ] {
         let s = tmp("settings.json", settings.as_bytes());
@@ -88,7 +113,10 @@ fn settings_errors_name_the_setting() {
 #[test]
 fn facts_errors_give_the_json_path() {
     let mut missing: serde_json::Value = serde_json::from_str(FACTS).unwrap();
-    missing["device"].as_object_mut().unwrap().remove("jailbroken");
+    missing["device"]
+        .as_object_mut()
+        .unwrap()
+        .remove("jailbroken");
     let f = tmp("missing.json", missing.to_string().as_bytes());
     let o = apprules(&["eval", "--facts", &f]);
     assert_eq!(o.status.code(), Some(2));
@@ -106,14 +134,25 @@ fn facts_errors_give_the_json_path() {
     let f = tmp("huge.json", huge.to_string().as_bytes());
     let o = apprules(&["eval", "--facts", &f]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("$.session.minutes_offline"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("$.session.minutes_offline"),
+        "{}",
+        stderr(&o)
+    );
 
     let mut send: serde_json::Value = serde_json::from_str(FACTS).unwrap();
     send["request"] = serde_json::json!({"kind": "send"});
-    let s = tmp("pm.json", br#"{"data_transfer.send_org_data": "policy_managed_apps"}"#);
+    let s = tmp(
+        "pm.json",
+        br#"{"data_transfer.send_org_data": "policy_managed_apps"}"#,
+    );
     let f = tmp("send.json", send.to_string().as_bytes());
     let o = apprules(&["eval", "--facts", &f, "--settings", &s]);
-    assert_eq!(o.status.code(), Some(2), "a missing request field never allows");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a missing request field never allows"
+    );
     assert!(stderr(&o).contains("request.target"), "{}", stderr(&o));
 
     for bad in ["", "{", "[]", "\u{0}\u{1}garbage"] {
@@ -128,7 +167,10 @@ fn facts_errors_give_the_json_path() {
 
 #[test]
 fn rule_file_errors_have_line_and_column() {
-    let f = tmp("bad.rules", b"use intune\n\nrule broken\n  when device.jailbroken andd\n  then launch = block\n");
+    let f = tmp(
+        "bad.rules",
+        b"use intune\n\nrule broken\n  when device.jailbroken andd\n  then launch = block\n",
+    );
     let o = apprules(&["check", "--short", &f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.rules:4:"), "{}", stderr(&o));
@@ -138,7 +180,10 @@ fn rule_file_errors_have_line_and_column() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("types.rules:3:"), "{err}");
-    assert!(err.contains("types.rules:6:") && err.contains("device.jailbroken"), "{err}");
+    assert!(
+        err.contains("types.rules:6:") && err.contains("device.jailbroken"),
+        "{err}"
+    );
     assert!(err.contains("types.rules:7:"), "all errors at once: {err}");
 }
 
@@ -155,14 +200,21 @@ fn hostile_rule_files_exit_2() {
         let f = tmp(name, &bytes);
         let o = apprules(&["check", "--short", &f]);
         assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
-        assert!(stderr(&o).contains(name), "{name} must be named: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(name),
+            "{name} must be named: {}",
+            stderr(&o)
+        );
     }
 }
 
 #[test]
 fn check_clean_and_warnings_exit_0() {
     assert_eq!(apprules(&["check"]).status.code(), Some(0));
-    let f = tmp("warn.rules", b"use intune\nset functionality.web_content_transfer = unmanaged_browser\n");
+    let f = tmp(
+        "warn.rules",
+        b"use intune\nset functionality.web_content_transfer = unmanaged_browser\n",
+    );
     let o = apprules(&["check", "--short", &f]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
@@ -180,7 +232,10 @@ fn jsonl_batch_keeps_input_order() {
     let f = tmp("fleet.jsonl", lines.as_bytes());
     let o = apprules(&["eval", "--facts", &f]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let outs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let outs: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(outs.len(), 50);
     for (i, v) in outs.iter().enumerate() {
         let want = if i % 7 >= 5 { "reset_pin" } else { "allow" };
@@ -188,7 +243,10 @@ fn jsonl_batch_keeps_input_order() {
     }
     let o = with_stdin(&["eval", "--jsonl", "--facts", "-"], &lines);
     assert_eq!(stdout(&o).lines().count(), 50);
-    let o = with_stdin(&["eval", "--jsonl", "--facts", "-"], &format!("{lines}{{bad\n"));
+    let o = with_stdin(
+        &["eval", "--jsonl", "--facts", "-"],
+        &format!("{lines}{{bad\n"),
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).lines().last().unwrap().contains("\"line\":51"));
 }
@@ -210,11 +268,24 @@ test wrong given {"device": {"jailbroken": true}} expect launch = allow
 
 #[test]
 fn fmt_check_exit_1_when_unformatted() {
-    let f = tmp("ugly.rules", b"use   intune\nset   access.pin =   require\n");
+    let f = tmp(
+        "ugly.rules",
+        b"use   intune\nset   access.pin =   require\n",
+    );
     assert_eq!(apprules(&["fmt", "--check", &f]).status.code(), Some(1));
     assert_eq!(apprules(&["fmt", &f]).status.code(), Some(0));
     assert_eq!(apprules(&["fmt", "--check", &f]).status.code(), Some(0));
-    assert_eq!(apprules(&["fmt", "--check", "rules/intune-ios.rules", "rules/intune-ios.tests.rules"]).status.code(), Some(0));
+    assert_eq!(
+        apprules(&[
+            "fmt",
+            "--check",
+            "rules/intune-ios.rules",
+            "rules/intune-ios.tests.rules"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -234,13 +305,22 @@ fn table_explain_settings_run() {
 fn bad_arguments_exit_2() {
     assert_eq!(apprules(&["eval"]).status.code(), Some(2));
     assert_eq!(apprules(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(apprules(&["eval", "--facts", "does/not/exist.json"]).status.code(), Some(2));
+    assert_eq!(
+        apprules(&["eval", "--facts", "does/not/exist.json"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(apprules(&["--version"]).status.code(), Some(0));
 }
 
 #[test]
 fn graph_import_export_and_eval() {
-    let o = apprules(&["import", "graph", "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json"]);
+    let o = apprules(&[
+        "import",
+        "graph",
+        "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let rules = tmp("l2.rules", &o.stdout);
     let o = apprules(&["export", "graph", &rules]);
@@ -250,7 +330,13 @@ fn graph_import_export_and_eval() {
     let mut facts: serde_json::Value = serde_json::from_str(FACTS).unwrap();
     facts["device"]["os_version"] = serde_json::json!("14.7");
     let f = tmp("old.json", facts.to_string().as_bytes());
-    let o = apprules(&["eval", "--graph", "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json", "--facts", &f]);
+    let o = apprules(&[
+        "eval",
+        "--graph",
+        "tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json",
+        "--facts",
+        &f,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains(r#""outcome":"block""#));
 }

@@ -6,11 +6,15 @@
 //! - `tables/X.rules` → `X.expected`: the compiled decision tables;
 //! - `eval/X.rules` + `X.facts.json` → `X.expected.json`: the decisions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use apprules::{Error, PolicyBuilder};
 use std::path::{Path, PathBuf};
 
 fn cases(stage: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(stage);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(stage);
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -26,12 +30,22 @@ fn expect(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
-    assert_eq!(actual, expected, "{} differs (UPDATE_EXPECT=1 to refresh)", path.display());
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("missing {}: run with UPDATE_EXPECT=1", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs (UPDATE_EXPECT=1 to refresh)",
+        path.display()
+    );
 }
 
 fn name(p: &Path) -> String {
-    format!("tests/data/{}/{}", p.parent().unwrap().file_name().unwrap().to_string_lossy(), p.file_name().unwrap().to_string_lossy())
+    format!(
+        "tests/data/{}/{}",
+        p.parent().unwrap().file_name().unwrap().to_string_lossy(),
+        p.file_name().unwrap().to_string_lossy()
+    )
 }
 
 fn builder(p: &Path) -> PolicyBuilder {
@@ -57,20 +71,33 @@ fn check_stage() {
 #[test]
 fn tables_stage() {
     for p in cases("tables") {
-        let policy = builder(&p).build().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        expect(&p.with_extension("expected"), &apprules::compile::print::tables(policy.compiled()));
+        let policy = builder(&p)
+            .build()
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        expect(
+            &p.with_extension("expected"),
+            &apprules::compile::print::tables(policy.compiled()),
+        );
     }
 }
 
 #[test]
 fn eval_stage() {
     for p in cases("eval") {
-        let policy = builder(&p).build().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let policy = builder(&p)
+            .build()
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let facts: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(p.with_extension("facts.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(p.with_extension("facts.json")).unwrap())
+                .unwrap();
         let bound = policy.bind(&facts).unwrap();
         let decisions = policy.evaluate_bound(&bound).unwrap();
-        assert_eq!(Ok(&decisions), policy.evaluate_reference(&bound).as_ref(), "{}: interpreter differs", p.display());
+        assert_eq!(
+            Ok(&decisions),
+            policy.evaluate_reference(&bound).as_ref(),
+            "{}: interpreter differs",
+            p.display()
+        );
         let out = serde_json::to_string_pretty(&decisions.to_json()).unwrap() + "\n";
         expect(&p.with_extension("expected.json"), &out);
     }

@@ -1,6 +1,8 @@
 //! Intune Graph interop, on real exports (`../shared/graph-examples/`, copied into
 //! `tests/data/graph/`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use apprules::graph::{export, import};
 use apprules::{Policy, PolicyBuilder};
 use serde_json::{json, Value};
@@ -25,7 +27,10 @@ fn facts(os: &str) -> Value {
 
 fn policy_from(export_json: &Value) -> Policy {
     let imported = import(export_json).unwrap();
-    PolicyBuilder::new().source("imported.rules", &imported.to_rules()).build().unwrap()
+    PolicyBuilder::new()
+        .source("imported.rules", &imported.to_rules())
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -36,19 +41,55 @@ fn level_2_blocks_old_ios_and_denies_unmanaged_targets() {
     let d = p.evaluate_json(&facts("14.8")).unwrap();
     assert_eq!(d.get("launch").unwrap().outcome(), Some("allow"));
     let mut f = facts("15.0");
-    f["request"] = json!({"kind": "send", "target": {"policy_managed": false, "mdm_managed": false}});
+    f["request"] =
+        json!({"kind": "send", "target": {"policy_managed": false, "mdm_managed": false}});
     let d = p.evaluate_json(&f).unwrap();
     assert_eq!(d.get("request").unwrap().outcome(), Some("deny"));
     f["request"] = json!({"kind": "notify"});
-    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("redact"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("request")
+            .unwrap()
+            .outcome(),
+        Some("redact")
+    );
     f["request"] = json!({"kind": "save_as", "service": "box"});
-    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("deny"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("request")
+            .unwrap()
+            .outcome(),
+        Some("deny")
+    );
     f["request"] = json!({"kind": "save_as", "service": "sharepoint"});
-    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("allow"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("request")
+            .unwrap()
+            .outcome(),
+        Some("allow")
+    );
     f["request"] = json!({"kind": "open_url", "url": "https://contoso.com"});
-    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("install_edge"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("request")
+            .unwrap()
+            .outcome(),
+        Some("install_edge")
+    );
     f["request"] = json!({"kind": "paste", "source": {"policy_managed": false}});
-    assert_eq!(p.evaluate_json(&f).unwrap().get("request").unwrap().outcome(), Some("allow"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("request")
+            .unwrap()
+            .outcome(),
+        Some("allow")
+    );
 }
 
 #[test]
@@ -58,7 +99,14 @@ fn level_1_is_close_to_the_defaults() {
     assert_eq!(d.get("launch").unwrap().outcome(), Some("allow"));
     let mut f = facts("15.0");
     f["device"]["jailbroken"] = json!(true);
-    assert_eq!(p.evaluate_json(&f).unwrap().get("launch").unwrap().outcome(), Some("block"));
+    assert_eq!(
+        p.evaluate_json(&f)
+            .unwrap()
+            .get("launch")
+            .unwrap()
+            .outcome(),
+        Some("block")
+    );
 }
 
 /// Every mapped property comes back unchanged.
@@ -68,15 +116,34 @@ fn import_then_export_gives_back_every_mapped_property() {
         let original = example(name);
         let p = policy_from(&original);
         let exported = export(p.program(), &p.compiled().settings).unwrap();
-        for key in apprules::graph::MAPPED.iter().chain(apprules::graph::MAPPED_THREAT.iter()) {
+        for key in apprules::graph::MAPPED
+            .iter()
+            .chain(apprules::graph::MAPPED_THREAT.iter())
+        {
             let (Some(a), Some(b)) = (original.get(*key), exported.get(*key)) else {
-                panic!("{name}: `{key}` missing (original {:?}, exported {:?})", original.get(*key), exported.get(*key));
+                panic!(
+                    "{name}: `{key}` missing (original {:?}, exported {:?})",
+                    original.get(*key),
+                    exported.get(*key)
+                );
             };
             assert_eq!(a, b, "{name}: property `{key}`");
         }
-        assert_eq!(exported["@odata.type"], json!("#microsoft.graph.iosManagedAppProtection"));
-        for read_only in ["id", "createdDateTime", "lastModifiedDateTime", "isAssigned", "version"] {
-            assert!(exported.get(read_only).is_none(), "{read_only} must not be exported");
+        assert_eq!(
+            exported["@odata.type"],
+            json!("#microsoft.graph.iosManagedAppProtection")
+        );
+        for read_only in [
+            "id",
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "isAssigned",
+            "version",
+        ] {
+            assert!(
+                exported.get(read_only).is_none(),
+                "{read_only} must not be exported"
+            );
         }
     }
 }
@@ -116,10 +183,18 @@ fn export_then_import_is_the_identity_on_settings() {
         "conditional_launch.device_models": {"models": ["iphone14,2", "ipad13,1"], "action": "wipe"},
         "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
     });
-    let p = PolicyBuilder::new().bundled().settings_json(overrides).build().unwrap();
+    let p = PolicyBuilder::new()
+        .bundled()
+        .settings_json(overrides)
+        .build()
+        .unwrap();
     let exported = export(p.program(), &p.compiled().settings).unwrap();
     let back = import(&exported).unwrap();
-    let q = PolicyBuilder::new().bundled().settings_json(back.settings_json()).build().unwrap();
+    let q = PolicyBuilder::new()
+        .bundled()
+        .settings_json(back.settings_json())
+        .build()
+        .unwrap();
     assert_eq!(p.compiled().settings, q.compiled().settings);
 }
 
@@ -127,28 +202,46 @@ fn export_then_import_is_the_identity_on_settings() {
 fn malformed_properties_are_named() {
     let mut doc = example(LEVEL2);
     doc["periodOfflineBeforeAccessCheck"] = json!("twelve hours");
-    assert!(import(&doc).unwrap_err().to_string().contains("periodOfflineBeforeAccessCheck"));
+    assert!(import(&doc)
+        .unwrap_err()
+        .to_string()
+        .contains("periodOfflineBeforeAccessCheck"));
     let mut doc = example(LEVEL2);
     doc["dataBackupBlocked"] = json!("yes");
-    assert!(import(&doc).unwrap_err().to_string().contains("dataBackupBlocked"));
+    assert!(import(&doc)
+        .unwrap_err()
+        .to_string()
+        .contains("dataBackupBlocked"));
     let mut doc = example(LEVEL2);
     doc["minimumRequiredOsVersion"] = json!("fourteen");
-    assert!(import(&doc).unwrap_err().to_string().contains("minimumRequiredOsVersion"));
+    assert!(import(&doc)
+        .unwrap_err()
+        .to_string()
+        .contains("minimumRequiredOsVersion"));
     let mut doc = example(LEVEL2);
     doc["allowedOutboundClipboardSharingLevel"] = json!("sometimes");
-    assert!(import(&doc).unwrap_err().to_string().contains("allowedOutboundClipboardSharingLevel"));
+    assert!(import(&doc)
+        .unwrap_err()
+        .to_string()
+        .contains("allowedOutboundClipboardSharingLevel"));
     assert!(import(&json!([1, 2])).is_err());
 }
 
 #[test]
 fn unmodeled_properties_are_kept_and_reported() {
     let imported = import(&example(LEVEL2)).unwrap();
-    assert!(imported.warnings.iter().any(|w| w.contains("dialerRestrictionLevel")));
+    assert!(imported
+        .warnings
+        .iter()
+        .any(|w| w.contains("dialerRestrictionLevel")));
     let rules = imported.to_rules();
     assert!(rules.contains("#   dialerRestrictionLevel: \"allApps\""));
     assert!(rules.contains("Enterprise Enhanced Data Protection"));
     // metadata is tolerated silently
-    assert!(!imported.warnings.iter().any(|w| w.contains("odata") || w.contains("roleScopeTagIds")));
+    assert!(!imported
+        .warnings
+        .iter()
+        .any(|w| w.contains("odata") || w.contains("roleScopeTagIds")));
 }
 
 #[test]
@@ -158,7 +251,10 @@ fn durations_map_to_minutes_and_days() {
         imported.settings["conditional_launch.offline_grace_period"],
         json!([{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}])
     );
-    assert_eq!(imported.settings["access.biometric_override_timeout"], json!(720));
+    assert_eq!(
+        imported.settings["access.biometric_override_timeout"],
+        json!(720)
+    );
     assert_eq!(imported.settings["access.pin_reset"], json!("no"));
     assert_eq!(imported.settings["access.recheck_after"], json!(30));
 }

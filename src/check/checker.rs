@@ -159,13 +159,11 @@ impl Checker {
                 Item::Set(s) => self.set(s),
                 Item::Test(t) => self.test(t),
                 Item::Property(p) => self.property(p),
-                Item::Use(u) => {
-                    if u.text != "intune" {
-                        let d = self
-                            .err("E0102", u.span, format!("unknown policy `{}`", u.text))
-                            .with_help("the bundled policy is `use intune`");
-                        self.push(d);
-                    }
+                Item::Use(u) if u.text != "intune" => {
+                    let d = self
+                        .err("E0102", u.span, format!("unknown policy `{}`", u.text))
+                        .with_help("the bundled policy is `use intune`");
+                    self.push(d);
                 }
                 _ => {}
             }
@@ -841,7 +839,10 @@ impl Checker {
                             lit.span,
                             format!("`{s}` is not one of {}", e.variants.join(", ")),
                         )
-                        .with_help(suggest(s, e.variants.iter()).unwrap_or_else(|| "check the spelling".into()));
+                        .with_help(
+                            suggest(s, e.variants.iter())
+                                .unwrap_or_else(|| "check the spelling".into()),
+                        );
                     self.push(d);
                     return None;
                 }
@@ -1204,13 +1205,16 @@ impl Checker {
         let mut targs = Vec::new();
         for a in args {
             let (te, t) = self.expr(a, cx);
-            let ok = match (b, t.strip_optional()) {
-                (_, Type::Unknown) => true,
-                (Builtin::Len, Type::List(_)) => true,
-                (Builtin::Concat, Type::Int { .. } | Type::Version | Type::Enum(_)) => true,
-                (_, Type::Str { .. }) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (b, t.strip_optional()),
+                (_, Type::Unknown)
+                    | (Builtin::Len, Type::List(_))
+                    | (
+                        Builtin::Concat,
+                        Type::Int { .. } | Type::Version | Type::Enum(_)
+                    )
+                    | (_, Type::Str { .. })
+            );
             if !ok {
                 let d = self.err(
                     "E0205",

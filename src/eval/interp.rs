@@ -284,7 +284,7 @@ impl<'a> Interp<'a> {
                 self.missing = saved;
                 Value::Bool(v != Value::Absent)
             }
-            TExpr::Not(x) => from_tri(tri(&self.eval(x, env)).not()),
+            TExpr::Not(x) => from_tri(tri(&self.eval(x, env)).negate()),
             TExpr::And(xs) => {
                 let mut acc = Tri::True;
                 for x in xs {

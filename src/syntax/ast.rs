@@ -36,6 +36,7 @@ pub struct Name {
 
 /// One top-level declaration.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per declaration; boxing buys nothing
 pub enum Item {
     /// `use intune`
     Use(Name),

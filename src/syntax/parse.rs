@@ -87,7 +87,9 @@ pub fn parse_with_limits(
             Span::new(file, 0, 0),
             "the file declares nothing",
         )
-        .with_help("a rule file holds declarations such as `use intune`, `setting`, `rule`")]);
+        .with_help(
+            "a rule file holds declarations such as `use intune`, `setting`, `rule`",
+        )]);
     }
     Ok(File {
         items,
