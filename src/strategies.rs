@@ -146,7 +146,7 @@ fn value_strategy(t: &Type, c: &Constants) -> BoxedStrategy<J> {
                 .prop_map(J::Array)
                 .boxed(),
         },
-        Type::Optional(inner) => proptest::option::of(value_strategy(inner, c))
+        Type::Optional(inner) => proptest::option::weighted(0.75, value_strategy(inner, c))
             .prop_map(|o| o.unwrap_or(J::Null))
             .boxed(),
         _ => Just(J::Null).boxed(),
@@ -172,7 +172,8 @@ pub fn facts_strategy(program: &Program, settings: &[Value], base: Option<&J>) -
         parts.push(s.prop_map(move |v| (name.clone(), v)).boxed());
     }
     let groups: Vec<String> = program.groups.keys().cloned().collect();
-    let group_present = proptest::collection::vec(any::<bool>(), groups.len());
+    // Groups are present three times out of four: rules about them are the interesting ones.
+    let group_present = proptest::collection::vec(proptest::bool::weighted(0.75), groups.len());
     (parts, group_present)
         .prop_map(move |(pairs, present)| {
             let mut root = J::Object(Default::default());

@@ -312,7 +312,7 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
     let config = Config {
         cases: opts.cases,
         failure_persistence: None,
-        max_global_rejects: opts.cases.saturating_mul(50).max(1024),
+        max_global_rejects: opts.cases.saturating_mul(1000).max(10_000),
         ..Config::default()
     };
     let mut runner =
