@@ -23,7 +23,7 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-pub use table::{CExpr, Cell, Dnf, Row, Table, Test};
+pub use table::{CExpr, Dnf, Index, Row, Table, Test};
 
 /// Most rows one rule may expand to.
 pub const MAX_ROWS_PER_RULE: usize = 4096;
@@ -207,10 +207,13 @@ fn compile_table(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let n = cols.list.len();
-    for r in &mut rows {
-        r.cells.resize(n, Vec::new());
+    let mut instance_rows = vec![0u32; instance as usize];
+    for (i, r) in rows.iter().enumerate().rev() {
+        if let Some(slot) = instance_rows.get_mut(r.instance as usize) {
+            *slot = i as u32;
+        }
     }
+    let index = build_index(&rows);
     Ok(Table {
         decision: d,
         name: def.name.clone(),
@@ -220,7 +223,51 @@ fn compile_table(
         only_when,
         reports,
         instances: instance,
+        instance_rows,
+        index,
     })
+}
+
+/// Rows that test one column for equality, at least this many, get a hash index.
+pub const INDEX_MIN_ROWS: usize = 16;
+
+/// Indexes the column that the most rows test with `=` or `in`, if enough do.
+fn build_index(rows: &[Row]) -> Option<Index> {
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for r in rows {
+        for (c, t) in &r.tests {
+            if matches!(t, Test::Eq(_) | Test::In(_)) {
+                *counts.entry(*c).or_default() += 1;
+            }
+        }
+    }
+    let (&column, &count) = counts.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))?;
+    if count < INDEX_MIN_ROWS {
+        return None;
+    }
+    let mut index = Index {
+        column,
+        ..Index::default()
+    };
+    for (i, r) in rows.iter().enumerate() {
+        let values: Option<Vec<&Value>> = r.tests.iter().find_map(|(c, t)| match t {
+            Test::Eq(v) if *c == column => Some(vec![v]),
+            Test::In(vs) if *c == column => Some(vs.iter().collect()),
+            _ => None,
+        });
+        match values {
+            Some(vs) => {
+                for v in vs {
+                    let list = index.by_value.entry(v.clone()).or_default();
+                    if list.last() != Some(&(i as u32)) {
+                        list.push(i as u32);
+                    }
+                }
+            }
+            None => index.others.push(i as u32),
+        }
+    }
+    Some(index)
 }
 
 /// Settings a rule reads, directly or through its `for` list, outputs and message.
@@ -359,16 +406,15 @@ fn expand_rule(
                     "the rule expands to more than {MAX_ROWS_PER_RULE} rows; simplify its condition"
                 ));
             }
-            for alt in alts {
-                let mut cells: Vec<Cell> = vec![Vec::new(); pe.cols.list.len()];
-                for (c, t) in alt {
-                    cells[c].push(t);
-                }
+            let rank = def.outcomes.index(outcome.as_text().unwrap_or_default()).unwrap_or(0) as u16;
+            for mut alt in alts {
+                alt.sort_by_key(|(c, _)| *c);
                 rows.push(Row {
                     rule: ri,
                     instance: *instance,
-                    cells,
+                    tests: alt.into_iter().map(|(c, t)| (c as u32, t)).collect(),
                     outcome: outcome.clone(),
+                    rank,
                     outputs: outputs.clone(),
                     message: message.clone(),
                     about: rule.about,
@@ -810,7 +856,14 @@ fn dnf(f: &F, cols: &[CExpr], program: &Program) -> Result<Vec<Vec<(usize, Test)
     let raw = dnf_raw(f)?;
     let mut out = Vec::new();
     for conj in raw {
-        if let Some(c) = simplify(conj, cols, program) {
+        if let Some(mut c) = simplify(conj, cols, program) {
+            // Sorted value lists: the evaluator binary-searches them.
+            for (_, t) in c.iter_mut() {
+                if let Test::In(vs) | Test::NotIn(vs) = t {
+                    vs.sort();
+                    vs.dedup();
+                }
+            }
             out.push(c);
         }
     }

@@ -115,15 +115,9 @@ pub fn table(c: &Compiled, t: &Table) -> String {
             ));
         }
         let mut line = vec![format!("{}", i + 1), name];
-        for cell in &r.cells {
-            line.push(if cell.is_empty() {
-                "-".into()
-            } else {
-                cell.iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            });
+        for col in 0..t.columns.len() {
+            let cell: Vec<String> = r.cell(col).map(|t| t.to_string()).collect();
+            line.push(if cell.is_empty() { "-".into() } else { cell.join(" and ") });
         }
         let mut result = r.outcome.to_string();
         for (oi, e) in &r.outputs {

@@ -8,6 +8,7 @@ use crate::builtins::Builtin;
 use crate::check::ir::{DecisionId, FactId, SettingId, TExpr};
 use crate::syntax::ast::{ArithOp, HitPolicy};
 use crate::value::Value;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -55,9 +56,6 @@ pub enum Test {
     Absent,
 }
 
-/// A cell: every test must hold. No tests means "any".
-pub type Cell = Vec<Test>;
-
 /// One row of a decision table.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -65,10 +63,12 @@ pub struct Row {
     pub rule: usize,
     /// Rows with the same instance come from one rule instance (alternatives of `or`).
     pub instance: u32,
-    /// One cell per column.
-    pub cells: Vec<Cell>,
+    /// The row's tests, by column, in column order; a column not listed is "any".
+    pub tests: Vec<(u32, Test)>,
     /// The outcome.
     pub outcome: Value,
+    /// The outcome's position among the decision's outcomes (its severity for priority).
+    pub rank: u16,
     /// Outputs: index into the decision's outputs, and the value.
     pub outputs: Vec<(usize, CExpr)>,
     /// The message, settings filled in.
@@ -80,6 +80,29 @@ pub struct Row {
     /// When set, the row shows what would happen if this setting were enforced:
     /// it never decides, it only tells whether the setting is `not_enforced`.
     pub shadow: Option<SettingId>,
+}
+
+impl Row {
+    /// The tests on one column (the cell), empty for "any".
+    pub fn cell(&self, column: usize) -> impl Iterator<Item = &Test> {
+        self.tests.iter().filter(move |(c, _)| *c as usize == column).map(|(_, t)| t)
+    }
+
+    /// Whether the row takes part in `not_enforced` (fallback or shadow).
+    pub fn gated(&self) -> bool {
+        self.shadow.is_some() || !self.fallback.is_empty()
+    }
+}
+
+/// A hash index on one column: which rows can match a value of it.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    /// The indexed column.
+    pub column: u32,
+    /// Rows whose test on the column is an equality or membership, by value.
+    pub by_value: HashMap<Value, Vec<u32>>,
+    /// Rows without such a test on the column: candidates for every value.
+    pub others: Vec<u32>,
 }
 
 /// A condition in disjunctive normal form over the table's columns.
@@ -108,6 +131,10 @@ pub struct Table {
     pub reports: Vec<(String, CExpr)>,
     /// Number of rule instances.
     pub instances: u32,
+    /// The first row of each instance.
+    pub instance_rows: Vec<u32>,
+    /// A hash index on the column most rows test for equality, when it pays.
+    pub index: Option<Index>,
 }
 
 impl fmt::Display for Test {

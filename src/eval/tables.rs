@@ -1,17 +1,24 @@
 //! The decision-table evaluator: what [`crate::Policy::evaluate`] runs.
 //!
-//! For each table, column values are computed at most once, on first use; a row is
-//! skipped as soon as one of its cells fails; rule instances whose rows are all
-//! false do not fire. Shadow rows never decide; they only tell which settings an
-//! old SDK left `not_enforced`.
+//! Facts sit in slots, so a column that reads a fact costs one array access; computed
+//! columns (builtins, arithmetic) are evaluated at most once, on first use, into a
+//! per-thread scratch buffer. When a table has a hash index, only the rows that can
+//! match the indexed column's value are visited. A row stops at its first failing
+//! test; a rule instance stops at its first row that holds. Nothing on this path
+//! allocates for tables whose columns are facts.
+//!
+//! Shadow rows never decide; they only tell which settings an old SDK left
+//! `not_enforced`.
 
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
 use crate::compile::{CExpr, Compiled, Dnf, Row, Table, Test};
 use crate::logic::Tri;
+use crate::syntax::ast::HitPolicy;
 use crate::value::{compare, Value};
 use indexmap::IndexMap;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 /// Why a rule instance fired or not: for `explain`.
@@ -29,9 +36,20 @@ pub struct RowTrace {
     pub shadow: Option<usize>,
 }
 
+/// The outcome of a decision without its reasons: what the fast path computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The decision's `only when` does not hold.
+    NotTaken,
+    /// Priority and first: the index of the outcome among the decision's outcomes.
+    One(u16),
+    /// Collect: bit `i` is set when outcome `i` was collected.
+    Set(u64),
+}
+
 /// Evaluates every table of a compiled policy.
 pub fn evaluate(c: &Compiled, facts: &Facts) -> Result<super::Decisions, EvalError> {
-    let mut out = IndexMap::new();
+    let mut out = IndexMap::with_capacity(c.tables.len());
     for t in &c.tables {
         if let Some(d) = eval_table(c, t, facts, None)? {
             out.insert(t.name.clone(), d);
@@ -53,22 +71,14 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
             }
         }
         CExpr::Call(b, args) => {
-            let vals: Vec<Value> = args
-                .iter()
-                .map(|a| column_value(a, facts, program))
-                .collect();
+            let vals: Vec<Value> = args.iter().map(|a| column_value(a, facts, program)).collect();
             if vals.contains(&Value::Absent) {
                 return Value::Absent;
             }
             b.apply(&vals).unwrap_or(Value::Absent)
         }
-        CExpr::Arith(op, a, b) => match (
-            column_value(a, facts, program),
-            column_value(b, facts, program),
-        ) {
-            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y)
-                .map(Value::Int)
-                .unwrap_or(Value::Absent),
+        CExpr::Arith(op, a, b) => match (column_value(a, facts, program), column_value(b, facts, program)) {
+            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y).map(Value::Int).unwrap_or(Value::Absent),
             _ => Value::Absent,
         },
         CExpr::Interp(e, env) => {
@@ -82,6 +92,7 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
 }
 
 /// Whether a value passes a test.
+#[inline]
 pub fn test(t: &Test, v: &Value) -> Tri {
     match t {
         Test::Present => return Tri::from_bool(*v != Value::Absent),
@@ -91,24 +102,20 @@ pub fn test(t: &Test, v: &Value) -> Tri {
     }
     Tri::from_bool(match t {
         Test::Eq(x) => v == x,
-        Test::In(xs) => xs.contains(v),
-        Test::NotIn(xs) => !xs.contains(v),
+        Test::In(xs) => contains(xs, v),
+        Test::NotIn(xs) => !contains(xs, v),
         Test::Range { lo, hi } => {
-            let lo_ok = lo
-                .as_ref()
-                .is_none_or(|(l, inc)| match compare(v, l, None, false) {
-                    Some(Ordering::Greater) => true,
+            let lo_ok = lo.as_ref().is_none_or(|(l, inc)| match compare(v, l, None, false) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => *inc,
+                _ => false,
+            });
+            lo_ok
+                && hi.as_ref().is_none_or(|(h, inc)| match compare(v, h, None, false) {
+                    Some(Ordering::Less) => true,
                     Some(Ordering::Equal) => *inc,
                     _ => false,
-                });
-            lo_ok
-                && hi
-                    .as_ref()
-                    .is_none_or(|(h, inc)| match compare(v, h, None, false) {
-                        Some(Ordering::Less) => true,
-                        Some(Ordering::Equal) => *inc,
-                        _ => false,
-                    })
+                })
         }
         Test::Contains(x) => matches!(v, Value::List(items) if items.contains(x)),
         Test::NotContains(x) => !matches!(v, Value::List(items) if items.contains(x)),
@@ -116,44 +123,97 @@ pub fn test(t: &Test, v: &Value) -> Tri {
     })
 }
 
-struct Columns<'a> {
+/// Membership in a sorted list: a scan when short, a binary search when long.
+#[inline]
+fn contains(xs: &[Value], v: &Value) -> bool {
+    if xs.len() <= 8 {
+        xs.iter().any(|x| x == v)
+    } else {
+        xs.binary_search(v).is_ok()
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    cache: Vec<Option<Value>>,
+    state: Vec<Tri>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers, sized for the table.
+fn with_scratch<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>], &mut [Tri]) -> R) -> R {
+    let mut s = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    s.cache.clear();
+    s.cache.resize(t.columns.len(), None);
+    s.state.clear();
+    s.state.resize(t.instances as usize, Tri::False);
+    let r = f(&mut s.cache, &mut s.state);
+    SCRATCH.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            *slot = s;
+        }
+    });
+    r
+}
+
+struct Columns<'a, 'c> {
     table: &'a Table,
     facts: &'a Facts,
     program: &'a Program,
-    cache: Vec<Option<Value>>,
+    cache: &'c mut [Option<Value>],
 }
 
-impl Columns<'_> {
+impl Columns<'_, '_> {
+    #[inline]
     fn get(&mut self, i: usize) -> &Value {
-        if self.cache[i].is_none() {
-            let v = match self.table.columns.get(i) {
-                Some(c) => column_value(c, self.facts, self.program),
-                None => Value::Absent,
-            };
-            self.cache[i] = Some(v);
+        match self.table.columns.get(i) {
+            Some(CExpr::Fact(f)) => self.facts.get(*f),
+            Some(c) => {
+                let Some(slot) = self.cache.get_mut(i) else { return &Value::Absent };
+                if slot.is_none() {
+                    *slot = Some(column_value(c, self.facts, self.program));
+                }
+                slot.as_ref().unwrap_or(&Value::Absent)
+            }
+            None => &Value::Absent,
         }
-        self.cache[i].as_ref().unwrap_or(&Value::Absent)
     }
 
-    /// A row: false as soon as a cell fails; unknown if a cell is unknown and none fails.
+    /// A row: false as soon as a test fails; unknown if a test is unknown and none fails.
+    #[inline]
     fn row(&mut self, row: &Row) -> (Tri, Option<(usize, Test)>) {
         let mut result = Tri::True;
         let mut first_unknown = None;
-        for (i, cell) in row.cells.iter().enumerate() {
-            for t in cell {
-                match test(t, self.get(i)) {
-                    Tri::False => return (Tri::False, Some((i, t.clone()))),
-                    Tri::Unknown => {
-                        result = Tri::Unknown;
-                        if first_unknown.is_none() {
-                            first_unknown = Some((i, t.clone()));
-                        }
+        for (c, t) in &row.tests {
+            match test(t, self.get(*c as usize)) {
+                Tri::False => return (Tri::False, Some((*c as usize, t.clone()))),
+                Tri::Unknown => {
+                    result = Tri::Unknown;
+                    if first_unknown.is_none() {
+                        first_unknown = Some((*c as usize, t.clone()));
                     }
-                    Tri::True => {}
                 }
+                Tri::True => {}
             }
         }
         (result, first_unknown)
+    }
+
+    /// Like [`Columns::row`], without the failing test (no clone).
+    #[inline]
+    fn holds(&mut self, row: &Row) -> Tri {
+        let mut result = Tri::True;
+        for (c, t) in &row.tests {
+            match test(t, self.get(*c as usize)) {
+                Tri::False => return Tri::False,
+                Tri::Unknown => result = Tri::Unknown,
+                Tri::True => {}
+            }
+        }
+        result
     }
 
     fn dnf(&mut self, d: &Dnf) -> (Tri, Option<usize>) {
@@ -178,26 +238,61 @@ impl Columns<'_> {
         }
         (acc, unknown)
     }
+
+    /// Evaluates the candidate rows into the per-instance state.
+    fn run(&mut self, state: &mut [Tri]) {
+        let t = self.table;
+        let visit = |cols: &mut Self, state: &mut [Tri], ri: u32| {
+            let Some(row) = t.rows.get(ri as usize) else { return };
+            let Some(s) = state.get_mut(row.instance as usize) else { return };
+            if *s != Tri::True {
+                *s = s.or(cols.holds(row));
+            }
+        };
+        let Some(index) = &t.index else {
+            for ri in 0..t.rows.len() as u32 {
+                visit(self, state, ri);
+            }
+            return;
+        };
+        let key = self.get(index.column as usize).clone();
+        if key == Value::Absent {
+            // Every test on an absent value is unknown, not false: visit every row.
+            for ri in 0..t.rows.len() as u32 {
+                visit(self, state, ri);
+            }
+            return;
+        }
+        let hits: &[u32] = index.by_value.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        // Merge the two sorted candidate lists, so rows are visited in order.
+        let (mut i, mut j) = (0, 0);
+        while i < hits.len() || j < index.others.len() {
+            let next = match (hits.get(i), index.others.get(j)) {
+                (Some(a), Some(b)) if a < b => {
+                    i += 1;
+                    *a
+                }
+                (_, Some(b)) => {
+                    j += 1;
+                    *b
+                }
+                (Some(a), None) => {
+                    i += 1;
+                    *a
+                }
+                (None, None) => break,
+            };
+            visit(self, state, next);
+        }
+    }
 }
 
 /// The first fact a column reads, for error messages.
 pub fn column_fact(c: &CExpr, program: &Program) -> String {
     match c {
-        CExpr::Fact(f) => program
-            .facts
-            .get_index(*f)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
-        CExpr::Group(g) => program
-            .groups
-            .get_index(*g)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
-        CExpr::Call(_, args) => args
-            .iter()
-            .map(|a| column_fact(a, program))
-            .find(|s| !s.is_empty())
-            .unwrap_or_default(),
+        CExpr::Fact(f) => program.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default(),
+        CExpr::Group(g) => program.groups.get_index(*g).map(|(k, _)| k.clone()).unwrap_or_default(),
+        CExpr::Call(_, args) => args.iter().map(|a| column_fact(a, program)).find(|s| !s.is_empty()).unwrap_or_default(),
         CExpr::Arith(_, a, b) => {
             let s = column_fact(a, program);
             if s.is_empty() {
@@ -211,11 +306,7 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
             e.walk(&mut |x| {
                 if let crate::check::ir::TExpr::Fact(f) = x {
                     if name.is_empty() {
-                        name = program
-                            .facts
-                            .get_index(*f)
-                            .map(|(k, _)| k.clone())
-                            .unwrap_or_default();
+                        name = program.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default();
                     }
                 }
             });
@@ -225,7 +316,91 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
     }
 }
 
-/// Evaluates one table. `None` when its `only when` does not hold.
+/// The error for an instance whose condition is unknown: re-evaluates its rows to
+/// find the column (only on the error path).
+fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
+    let program = cols.program;
+    let mut fact = String::new();
+    let mut rule = String::new();
+    for row in t.rows.iter().filter(|r| r.instance as usize == inst) {
+        rule = program.rules.get(row.rule).map(|r| r.name.clone()).unwrap_or_default();
+        if let (Tri::Unknown, Some((c, _))) = cols.row(row) {
+            fact = t.columns.get(c).map(|c| column_fact(c, program)).unwrap_or_default();
+            break;
+        }
+    }
+    EvalError::MissingFact {
+        decision: t.name.clone(),
+        fact,
+        rule,
+    }
+}
+
+fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
+    let Some(w) = &t.only_when else { return Ok(true) };
+    match cols.dnf(w) {
+        (Tri::False, _) => Ok(false),
+        (Tri::Unknown, col) => Err(EvalError::MissingFact {
+            decision: t.name.clone(),
+            fact: col.and_then(|i| t.columns.get(i)).map(|c| column_fact(c, cols.program)).unwrap_or_default(),
+            rule: "only when".into(),
+        }),
+        (Tri::True, _) => Ok(true),
+    }
+}
+
+/// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
+pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
+    with_scratch(t, |cache, state| {
+        let mut cols = Columns {
+            table: t,
+            facts,
+            program: &c.program,
+            cache,
+        };
+        if !only_when(&mut cols, t)? {
+            return Ok(Outcome::NotTaken);
+        }
+        cols.run(state);
+        let mut best: Option<u16> = None;
+        let mut mask = 0u64;
+        for (inst, s) in state.iter().enumerate() {
+            let Some(row) = t.instance_rows.get(inst).and_then(|r| t.rows.get(*r as usize)) else { continue };
+            if row.shadow.is_some() {
+                continue;
+            }
+            match s {
+                Tri::True => match t.policy {
+                    HitPolicy::Priority => best = Some(best.map_or(row.rank, |b| b.max(row.rank))),
+                    HitPolicy::First => {
+                        if best.is_none() {
+                            best = Some(row.rank);
+                        }
+                    }
+                    HitPolicy::Collect => mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0),
+                },
+                Tri::Unknown => return Err(missing(&mut cols, t, inst)),
+                Tri::False => {}
+            }
+        }
+        Ok(match t.policy {
+            HitPolicy::Collect => Outcome::Set(mask),
+            _ => match best {
+                Some(r) => Outcome::One(r),
+                None => {
+                    let def = c.program.decisions.get_index(t.decision).map(|(_, d)| d);
+                    let default = def
+                        .and_then(|d| d.default.as_ref().and_then(|v| v.as_text()).and_then(|v| d.outcomes.index(v)))
+                        .unwrap_or(0);
+                    Outcome::One(default as u16)
+                }
+            },
+        })
+    })
+}
+
+/// Evaluates one table. `None` when its `only when` does not hold. With `trace`,
+/// every row is evaluated and recorded (for `explain`).
 pub fn eval_table(
     c: &Compiled,
     t: &Table,
@@ -236,108 +411,97 @@ pub fn eval_table(
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
         return Ok(None);
     };
-    let mut cols = Columns {
-        table: t,
-        facts,
-        program,
-        cache: vec![None; t.columns.len()],
-    };
-    if let Some(w) = &t.only_when {
-        match cols.dnf(w) {
-            (Tri::False, _) => return Ok(None),
-            (Tri::Unknown, col) => {
-                return Err(EvalError::MissingFact {
-                    decision: t.name.clone(),
-                    fact: col
-                        .and_then(|i| t.columns.get(i))
-                        .map(|c| column_fact(c, program))
-                        .unwrap_or_default(),
-                    rule: "only when".into(),
-                })
-            }
-            (Tri::True, _) => {}
-        }
-    }
-    let n = t.instances as usize;
-    let mut state = vec![Tri::False; n];
-    let mut unknown_at: Vec<Option<usize>> = vec![None; n];
-    let mut first_row: Vec<Option<usize>> = vec![None; n];
-    for (ri, row) in t.rows.iter().enumerate() {
-        let inst = row.instance as usize;
-        if first_row[inst].is_none() {
-            first_row[inst] = Some(ri);
-        }
-        if state[inst] == Tri::True {
-            continue;
-        }
-        let (r, failed) = cols.row(row);
-        if r == Tri::Unknown && unknown_at[inst].is_none() {
-            unknown_at[inst] = failed.as_ref().map(|(c, _)| *c);
-        }
-        state[inst] = state[inst].or(r);
-        if let Some(tr) = trace.as_deref_mut() {
-            let failed = match (r, failed) {
-                (Tri::True, _) | (_, None) => None,
-                (_, Some((c, t))) => Some((c, cols.get(c).clone(), t)),
-            };
-            tr.push(RowTrace {
-                rule: row.rule,
-                instance: row.instance,
-                result: r,
-                failed,
-                shadow: row.shadow,
-            });
-        }
-    }
-    let mut fired: Vec<(Fired, &Row)> = Vec::new();
-    for (inst, s) in state.iter().enumerate() {
-        let Some(row) = first_row[inst].and_then(|r| t.rows.get(r)) else {
-            continue;
+    with_scratch(t, |cache, state| {
+        let mut cols = Columns {
+            table: t,
+            facts,
+            program,
+            cache,
         };
-        match s {
-            Tri::True => {
-                let outputs = row
-                    .outputs
-                    .iter()
-                    .map(|(i, e)| (*i, column_value(e, facts, program)))
-                    .collect();
-                fired.push((
-                    Fired {
-                        rule: row.rule,
-                        outcome: row.outcome.clone(),
-                        outputs,
-                        message: row.message.clone(),
-                        about: row.about,
-                    },
-                    row,
-                ));
-            }
-            Tri::Unknown if row.shadow.is_none() => {
-                return Err(EvalError::MissingFact {
-                    decision: t.name.clone(),
-                    fact: unknown_at[inst]
-                        .and_then(|i| t.columns.get(i))
-                        .map(|c| column_fact(c, program))
-                        .unwrap_or_default(),
-                    rule: program
-                        .rules
-                        .get(row.rule)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default(),
-                })
-            }
-            _ => {}
+        if !only_when(&mut cols, t)? {
+            return Ok(None);
         }
+        match trace.as_deref_mut() {
+            None => cols.run(state),
+            Some(tr) => {
+                for row in &t.rows {
+                    let inst = row.instance as usize;
+                    let (r, failed) = cols.row(row);
+                    if let Some(s) = state.get_mut(inst) {
+                        *s = s.or(r);
+                    }
+                    let failed = match (r, failed) {
+                        (Tri::True, _) | (_, None) => None,
+                        (_, Some((col, test))) => Some((col, cols.get(col).clone(), test)),
+                    };
+                    tr.push(RowTrace {
+                        rule: row.rule,
+                        instance: row.instance,
+                        result: r,
+                        failed,
+                        shadow: row.shadow,
+                    });
+                }
+            }
+        }
+        let mut fired: Vec<(Fired, &Row)> = Vec::new();
+        for (inst, s) in state.iter().enumerate() {
+            let Some(row) = t.instance_rows.get(inst).and_then(|r| t.rows.get(*r as usize)) else { continue };
+            match s {
+                Tri::True => {
+                    let outputs = row
+                        .outputs
+                        .iter()
+                        .map(|(i, e)| (*i, column_value(e, facts, program)))
+                        .collect();
+                    fired.push((
+                        Fired {
+                            rule: row.rule,
+                            outcome: row.outcome.clone(),
+                            outputs,
+                            message: row.message.clone(),
+                            about: row.about,
+                        },
+                        row,
+                    ));
+                }
+                Tri::Unknown if row.shadow.is_none() => return Err(missing(&mut cols, t, inst)),
+                _ => {}
+            }
+        }
+        let actual: Vec<&Fired> = fired.iter().filter(|(_, r)| r.shadow.is_none()).map(|(f, _)| f).collect();
+        let decided = decide(def, &actual);
+        let not_enforced = not_enforced(program, def, &fired, &decided);
+        let mut reports = IndexMap::new();
+        for (name, e) in &t.reports {
+            reports.insert(name.clone(), column_value(e, facts, program));
+        }
+        Ok(Some(DecisionResult {
+            name: t.name.clone(),
+            field: def.field.clone(),
+            policy: def.policy,
+            outcomes: decided.outcomes,
+            outputs: decided.outputs,
+            reports,
+            reasons: reasons(program, &actual),
+            not_enforced,
+        }))
+    })
+}
+
+/// The gated settings whose enforcement would change the result: for each, the
+/// decision is taken again with the setting's fallback rows replaced by its shadows.
+fn not_enforced(
+    program: &Program,
+    def: &crate::check::ir::DecisionDef,
+    fired: &[(Fired, &Row)],
+    decided: &super::Decided,
+) -> Vec<String> {
+    if !fired.iter().any(|(_, r)| r.gated()) {
+        return Vec::new();
     }
-    let actual: Vec<&Fired> = fired
-        .iter()
-        .filter(|(_, r)| r.shadow.is_none())
-        .map(|(f, _)| f)
-        .collect();
-    let decided = decide(def, &actual);
-    // not_enforced: settings whose enforcement would change the result.
     let mut candidates: Vec<usize> = Vec::new();
-    for (_, r) in &fired {
+    for (_, r) in fired {
         for s in r.fallback.iter().chain(r.shadow.iter()) {
             if !candidates.contains(s) {
                 candidates.push(*s);
@@ -345,7 +509,7 @@ pub fn eval_table(
         }
     }
     candidates.sort_unstable();
-    let mut not_enforced = Vec::new();
+    let mut out = Vec::new();
     for x in candidates {
         let alt: Vec<&Fired> = fired
             .iter()
@@ -355,24 +519,11 @@ pub fn eval_table(
             })
             .map(|(f, _)| f)
             .collect();
-        if decide(def, &alt) != decided {
+        if decide(def, &alt) != *decided {
             if let Some((name, _)) = program.settings.get_index(x) {
-                not_enforced.push(name.clone());
+                out.push(name.clone());
             }
         }
     }
-    let mut reports = IndexMap::new();
-    for (name, e) in &t.reports {
-        reports.insert(name.clone(), column_value(e, facts, program));
-    }
-    Ok(Some(DecisionResult {
-        name: t.name.clone(),
-        field: def.field.clone(),
-        policy: def.policy,
-        outcomes: decided.outcomes,
-        outputs: decided.outputs,
-        reports,
-        reasons: reasons(program, &actual),
-        not_enforced,
-    }))
+    out
 }
