@@ -258,6 +258,35 @@ impl Policy {
         eval::tables::evaluate(&self.compiled, facts)
     }
 
+    /// The index of a decision, for [`Policy::outcome`] and [`Policy::evaluate_one`].
+    pub fn decision_index(&self, name: &str) -> Option<usize> {
+        self.compiled.tables.iter().position(|t| t.name == name)
+    }
+
+    /// One decision's outcome only — no reasons, outputs or `not_enforced`: the fast
+    /// path, allocation-free for tables whose columns are facts.
+    pub fn outcome(&self, decision: usize, facts: &Facts) -> Result<eval::tables::Outcome, EvalError> {
+        match self.compiled.tables.get(decision) {
+            Some(t) => eval::tables::outcome(&self.compiled, t, facts),
+            None => Ok(eval::tables::Outcome::NotTaken),
+        }
+    }
+
+    /// One decision, with its reasons; `None` when it is not taken.
+    pub fn evaluate_one(&self, decision: usize, facts: &Facts) -> Result<Option<DecisionResult>, EvalError> {
+        match self.compiled.tables.get(decision) {
+            Some(t) => eval::tables::eval_table(&self.compiled, t, facts, None),
+            None => Ok(None),
+        }
+    }
+
+    /// The name of outcome `i` of a decision.
+    pub fn outcome_name(&self, decision: usize, i: u16) -> Option<&str> {
+        let t = self.compiled.tables.get(decision)?;
+        let (_, d) = self.compiled.program.decisions.get_index(t.decision)?;
+        d.outcomes.variants.get(i as usize).map(String::as_str)
+    }
+
     /// Evaluates facts given as JSON.
     pub fn evaluate_json(&self, json: &serde_json::Value) -> Result<Decisions, Error> {
         let facts = self.bind(json)?;

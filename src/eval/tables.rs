@@ -239,11 +239,15 @@ impl Columns<'_, '_> {
         (acc, unknown)
     }
 
-    /// Evaluates the candidate rows into the per-instance state.
-    fn run(&mut self, state: &mut [Tri]) {
+    /// Evaluates the candidate rows into the per-instance state (shadow rows too,
+    /// unless `skip_shadows`).
+    fn run(&mut self, state: &mut [Tri], skip_shadows: bool) {
         let t = self.table;
         let visit = |cols: &mut Self, state: &mut [Tri], ri: u32| {
             let Some(row) = t.rows.get(ri as usize) else { return };
+            if skip_shadows && row.shadow.is_some() {
+                return;
+            }
             let Some(s) = state.get_mut(row.instance as usize) else { return };
             if *s != Tri::True {
                 *s = s.or(cols.holds(row));
@@ -361,7 +365,7 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
         if !only_when(&mut cols, t)? {
             return Ok(Outcome::NotTaken);
         }
-        cols.run(state);
+        cols.run(state, true);
         let mut best: Option<u16> = None;
         let mut mask = 0u64;
         for (inst, s) in state.iter().enumerate() {
@@ -422,7 +426,7 @@ pub fn eval_table(
             return Ok(None);
         }
         match trace.as_deref_mut() {
-            None => cols.run(state),
+            None => cols.run(state, false),
             Some(tr) => {
                 for row in &t.rows {
                     let inst = row.instance as usize;

@@ -1,0 +1,267 @@
+//! Benchmarks: `cargo bench`. Results and the machine are in the README.
+//!
+//! - `bound/*`: one decision of the bundled policy, facts already bound;
+//! - `floor/*`: a hand-written Rust function for the launch decision of a 12-row
+//!   conditional-launch policy, against the tables on the same policy;
+//! - `json/*`: JSON text → all decisions;
+//! - `compile/*`, `parse/*`: building policies;
+//! - `scale/*`: generated policies of 10 to 10,000 rules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // benches fail loudly
+
+use apprules::{Policy, PolicyBuilder, Version};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn base_facts() -> Value {
+    json!({
+        "device": {"os_version": "17.4.1", "model": "iPhone15,2", "jailbroken": false, "mdm_enrolled": true,
+                   "passcode_set": true, "company_portal": true, "biometrics": "face_id", "threat_level": "low",
+                   "open_in_managed_to_unmanaged": false, "browsers": ["edge"]},
+        "app": {"version": "4.2405.0", "sdk_version": "19.1.0", "multi_identity": true, "notification_restriction_supported": true},
+        "session": {"account": "org", "minutes_inactive": 45, "minutes_offline": 10, "failed_pin_attempts": 1, "days_since_pin_change": 12}
+    })
+}
+
+fn requests() -> Vec<(&'static str, Value)> {
+    vec![
+        ("send", json!({"kind": "send", "channel": "open_in", "target": {"scheme": "mailto", "policy_managed": false, "mdm_managed": true}})),
+        ("receive", json!({"kind": "receive", "source": {"policy_managed": false}, "has_identity": false})),
+        ("copy", json!({"kind": "copy", "target": {"policy_managed": false}, "chars": 40})),
+        ("paste", json!({"kind": "paste", "source": {"policy_managed": false}})),
+        ("save_as", json!({"kind": "save_as", "service": "box"})),
+        ("backup", json!({"kind": "backup"})),
+        ("print", json!({"kind": "print"})),
+        ("sync_contacts", json!({"kind": "sync_contacts"})),
+        ("keyboard", json!({"kind": "keyboard", "third_party": true})),
+        ("spotlight_index", json!({"kind": "spotlight_index"})),
+        ("notify", json!({"kind": "notify"})),
+        ("open_url", json!({"kind": "open_url", "url": "https://contoso.sharepoint.com/sites/a"})),
+        ("set_pin", json!({"kind": "set_pin", "pin": "1235"})),
+    ]
+}
+
+/// A stricter policy so that request rules have work to do.
+fn strict() -> Value {
+    json!({
+        "data_transfer.send_org_data": "policy_managed_apps_with_os_sharing",
+        "data_transfer.receive_org_data": "all_apps_with_incoming_org_data",
+        "data_transfer.clipboard": "policy_managed_with_paste_in",
+        "data_transfer.clipboard_char_limit": 20,
+        "data_transfer.save_copies": "block",
+        "data_transfer.save_copies_services": ["sharepoint"],
+        "data_transfer.backup_org_data": "block",
+        "data_transfer.third_party_keyboards": "block",
+        "data_transfer.org_data_notifications": "block_org_data",
+        "functionality.web_content_transfer": "microsoft_edge",
+        "access.simple_pin": "block"
+    })
+}
+
+/// The 12-row conditional-launch policy the floor implements by hand.
+fn launch12() -> Value {
+    json!({
+        "conditional_launch.min_os_version": [{"version": "16.0", "action": "warn"}, {"version": "15.0", "action": "block"}, {"version": "14.0", "action": "wipe"}],
+        "conditional_launch.min_app_version": [{"version": "4.0", "action": "warn"}, {"version": "3.0", "action": "block"}],
+        "conditional_launch.min_sdk_version": [{"version": "17.0", "action": "block"}],
+        "conditional_launch.max_pin_attempts": [{"attempts": 5, "action": "reset_pin"}, {"attempts": 10, "action": "wipe"}],
+        "conditional_launch.offline_grace_period": [{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}],
+        "conditional_launch.jailbroken": "block",
+        "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
+    })
+}
+
+/// The launch decision of `launch12`, written by hand: the floor.
+struct Device {
+    os: Version,
+    app: Version,
+    sdk: Version,
+    failed_pins: i64,
+    offline: i64,
+    jailbroken: bool,
+    threat: Option<u8>,
+}
+
+#[inline(never)]
+fn handwritten_launch(d: &Device, v: &[Version; 6]) -> u8 {
+    // allow 0 < warn 1 < reset_pin 2 < block 3 < wipe 4
+    let mut o = 0u8;
+    if d.sdk >= v[5] {
+        if d.os < v[0] {
+            o = o.max(1);
+        }
+        if d.os < v[1] {
+            o = o.max(3);
+        }
+        if d.os < v[2] {
+            o = o.max(4);
+        }
+        if d.app < v[3] {
+            o = o.max(1);
+        }
+        if d.app < v[4] {
+            o = o.max(3);
+        }
+    }
+    if d.sdk < Version::parse("17.0").unwrap_or_default() {
+        o = o.max(3);
+    }
+    if d.failed_pins >= 5 {
+        o = o.max(2);
+    }
+    if d.failed_pins >= 10 {
+        o = o.max(4);
+    }
+    if d.offline > 720 {
+        o = o.max(3);
+    }
+    if d.offline > 129_600 {
+        o = o.max(4);
+    }
+    if d.jailbroken {
+        o = o.max(3);
+    }
+    if d.sdk >= Version::parse("12.0.15").unwrap_or_default() && d.threat.is_none_or(|t| t > 2) {
+        o = o.max(3);
+    }
+    o
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+fn bound(c: &mut Criterion) {
+    let policy = Policy::bundled().unwrap();
+    let strict = PolicyBuilder::new().bundled().settings_json(strict()).build().unwrap();
+    let facts = policy.bind(&base_facts()).unwrap();
+    let launch = policy.decision_index("launch").unwrap();
+    let access = policy.decision_index("access").unwrap();
+    let mut g = c.benchmark_group("bound");
+    g.bench_function("launch/outcome", |b| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
+    g.bench_function("launch/with_reasons", |b| b.iter(|| policy.evaluate_one(launch, black_box(&facts)).unwrap()));
+    g.bench_function("access/outcome", |b| b.iter(|| policy.outcome(access, black_box(&facts)).unwrap()));
+    g.bench_function("access/with_reasons", |b| b.iter(|| policy.evaluate_one(access, black_box(&facts)).unwrap()));
+    let request = strict.decision_index("request").unwrap();
+    for (kind, req) in requests() {
+        let mut f = base_facts();
+        f["request"] = req;
+        let bound = strict.bind(&f).unwrap();
+        g.bench_function(format!("request/{kind}"), |b| b.iter(|| strict.evaluate_one(request, black_box(&bound)).unwrap()));
+    }
+    g.bench_function("all_decisions", |b| b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap()));
+    g.finish();
+}
+
+fn floor(c: &mut Criterion) {
+    let policy = PolicyBuilder::new().bundled().settings_json(launch12()).build().unwrap();
+    let launch = policy.decision_index("launch").unwrap();
+    let facts = policy.bind(&base_facts()).unwrap();
+    let d = Device {
+        os: Version::parse("17.4.1").unwrap(),
+        app: Version::parse("4.2405.0").unwrap(),
+        sdk: Version::parse("19.1.0").unwrap(),
+        failed_pins: 1,
+        offline: 10,
+        jailbroken: false,
+        threat: Some(1),
+    };
+    let v = ["16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1"].map(|s| Version::parse(s).unwrap());
+    assert_eq!(
+        policy.outcome_name(launch, match policy.outcome(launch, &facts).unwrap() {
+            apprules::eval::tables::Outcome::One(i) => i,
+            _ => 0,
+        }),
+        Some(["allow", "warn", "reset_pin", "block", "wipe"][handwritten_launch(&d, &v) as usize])
+    );
+    let mut g = c.benchmark_group("floor");
+    g.bench_function("handwritten_launch_12_rows", |b| b.iter(|| handwritten_launch(black_box(&d), black_box(&v))));
+    g.bench_function("tables_launch_12_rows", |b| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
+    g.finish();
+}
+
+fn json(c: &mut Criterion) {
+    let policy = Policy::bundled().unwrap();
+    let mut f = base_facts();
+    f["request"] = requests()[0].1.clone();
+    let text = f.to_string();
+    let mut g = c.benchmark_group("json");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("text_to_all_decisions", |b| b.iter(|| policy.evaluate_str(black_box(&text)).unwrap()));
+    g.bench_function("text_to_all_decisions_json_out", |b| {
+        b.iter(|| serde_json::to_string(&policy.evaluate_str(black_box(&text)).unwrap().to_json()).unwrap())
+    });
+    g.finish();
+}
+
+/// `use intune` plus `n` generated rules: per-app minimum versions and device-model
+/// lists for app families.
+fn generated(n: usize) -> String {
+    let mut s = String::from("use intune\nfact app.bundle_id: optional string ignoring case \"bundle id\"\n");
+    for i in 0..n {
+        if i % 10 == 9 {
+            let models: Vec<String> = (0..20).map(|m| format!("\"iPhone{},{}\"", 10 + m, i % 7)).collect();
+            s.push_str(&format!(
+                "rule models_{i}\n  when app.bundle_id == \"com.example.family{i}\" and device.model not in [{}]\n  then launch = block \"model not allowed for family {i}\"\n",
+                models.join(", ")
+            ));
+        } else {
+            s.push_str(&format!(
+                "rule app_{i}\n  when app.bundle_id == \"com.example.app{i}\" and app.version < {}.{}\n  then launch = block \"app {i} is too old\"\n",
+                1 + i % 9,
+                i % 50
+            ));
+        }
+    }
+    s
+}
+
+fn scale(c: &mut Criterion) {
+    let mut f = base_facts();
+    f["app"]["bundle_id"] = json!("com.example.app4");
+    let mut g = c.benchmark_group("scale");
+    for n in [10usize, 100, 1_000, 10_000] {
+        let text = generated(n);
+        let policy = PolicyBuilder::new().source("gen.rules", &text).build().unwrap();
+        let facts = policy.bind(&f).unwrap();
+        let launch = policy.decision_index("launch").unwrap();
+        g.bench_with_input(BenchmarkId::new("eval_launch", n), &n, |b, _| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
+        g.bench_with_input(BenchmarkId::new("eval_all", n), &n, |b, _| b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap()));
+        let builder = PolicyBuilder::new().source("gen.rules", &text);
+        let (program, _) = builder.check().unwrap();
+        g.bench_with_input(BenchmarkId::new("compile", n), &n, |b, _| {
+            b.iter(|| {
+                let values = apprules::settings::resolve(&program, None).unwrap();
+                apprules::compile::compile(program.clone(), values).unwrap()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("parse_check_compile", n), &n, |b, _| {
+            b.iter(|| PolicyBuilder::new().source("gen.rules", black_box(&text)).build().unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn build(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compile");
+    g.bench_function("bundled_policy", |b| b.iter(|| Policy::bundled().unwrap()));
+    g.finish();
+    let text = generated(10_000);
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("large_file", |b| {
+        b.iter(|| apprules::syntax::parse(apprules::source::FileId(0), black_box(&text)).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bound, floor, json, build, scale
+}
+criterion_main!(benches);
