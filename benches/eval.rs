@@ -84,7 +84,7 @@ struct Device {
 }
 
 #[inline(never)]
-fn handwritten_launch(d: &Device, v: &[Version; 6]) -> u8 {
+fn handwritten_launch(d: &Device, v: &[Version; 8]) -> u8 {
     // allow 0 < warn 1 < reset_pin 2 < block 3 < wipe 4
     let mut o = 0u8;
     if d.sdk >= v[5] {
@@ -104,7 +104,7 @@ fn handwritten_launch(d: &Device, v: &[Version; 6]) -> u8 {
             o = o.max(3);
         }
     }
-    if d.sdk < Version::parse("17.0").unwrap_or_default() {
+    if d.sdk < v[6] {
         o = o.max(3);
     }
     if d.failed_pins >= 5 {
@@ -122,7 +122,7 @@ fn handwritten_launch(d: &Device, v: &[Version; 6]) -> u8 {
     if d.jailbroken {
         o = o.max(3);
     }
-    if d.sdk >= Version::parse("12.0.15").unwrap_or_default() && d.threat.is_none_or(|t| t > 2) {
+    if d.sdk >= v[7] && d.threat.is_none_or(|t| t > 2) {
         o = o.max(3);
     }
     o
@@ -170,7 +170,7 @@ fn floor(c: &mut Criterion) {
         jailbroken: false,
         threat: Some(1),
     };
-    let v = ["16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1"].map(|s| Version::parse(s).unwrap());
+    let v = ["16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1", "17.0", "12.0.15"].map(|s| Version::parse(s).unwrap());
     assert_eq!(
         policy.outcome_name(launch, match policy.outcome(launch, &facts).unwrap() {
             apprules::eval::tables::Outcome::One(i) => i,

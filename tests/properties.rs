@@ -34,6 +34,30 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
             .map_err(|e| TestCaseError::fail(format!("{e} for {json}")))?;
         let tables = policy.evaluate_bound(&facts);
         let reference = policy.evaluate_reference(&facts);
+        // The fast path agrees with the full evaluation, decision by decision.
+        for (i, t) in policy.compiled().tables.iter().enumerate() {
+            let fast = policy.outcome(i, &facts);
+            match (&tables, fast) {
+                (Ok(d), Ok(o)) => {
+                    let expected = match d.get(&t.name) {
+                        None => apprules::eval::tables::Outcome::NotTaken,
+                        Some(r) if r.policy == apprules::syntax::ast::HitPolicy::Collect => {
+                            let def = &policy.program().decisions[&t.name];
+                            apprules::eval::tables::Outcome::Set(
+                                r.outcomes.iter().map(|o| 1u64 << def.outcomes.index(o).unwrap()).sum(),
+                            )
+                        }
+                        Some(r) => {
+                            let def = &policy.program().decisions[&t.name];
+                            apprules::eval::tables::Outcome::One(def.outcomes.index(r.outcomes[0].as_str()).unwrap() as u16)
+                        }
+                    };
+                    prop_assert_eq!(o, expected, "decision {} for {}", t.name, json);
+                }
+                (Err(_), _) => {}
+                (Ok(_), Err(e)) => prop_assert!(false, "fast path failed: {} for {}", e, json),
+            }
+        }
         match (&tables, &reference) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "facts: {}", json),
             (Err(_), Err(_)) => {}

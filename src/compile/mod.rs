@@ -23,7 +23,7 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-pub use table::{CExpr, Dnf, Index, Row, Table, Test};
+pub use table::{CExpr, Check, Dnf, Index, Row, Table, Test};
 
 /// Most rows one rule may expand to.
 pub const MAX_ROWS_PER_RULE: usize = 4096;
@@ -214,7 +214,16 @@ fn compile_table(
         }
     }
     let index = build_index(&rows);
+    let computed = cols.list.iter().any(|c| !matches!(c, CExpr::Fact(_)));
+    let default_rank = def
+        .default
+        .as_ref()
+        .and_then(|v| v.as_text())
+        .and_then(|v| def.outcomes.index(v))
+        .unwrap_or(0) as u16;
     Ok(Table {
+        default_rank,
+        computed,
         decision: d,
         name: def.name.clone(),
         policy: def.policy,
@@ -409,10 +418,12 @@ fn expand_rule(
             let rank = def.outcomes.index(outcome.as_text().unwrap_or_default()).unwrap_or(0) as u16;
             for mut alt in alts {
                 alt.sort_by_key(|(c, _)| *c);
+                let tests: Vec<(u32, Test)> = alt.into_iter().map(|(c, t)| (c as u32, t)).collect();
                 rows.push(Row {
                     rule: ri,
                     instance: *instance,
-                    tests: alt.into_iter().map(|(c, t)| (c as u32, t)).collect(),
+                    checks: tests.iter().map(|(c, t)| (*c, Check::new(t))).collect(),
+                    tests,
                     outcome: outcome.clone(),
                     rank,
                     outputs: outputs.clone(),

@@ -65,6 +65,8 @@ pub struct Row {
     pub instance: u32,
     /// The row's tests, by column, in column order; a column not listed is "any".
     pub tests: Vec<(u32, Test)>,
+    /// The same tests compiled for the evaluator (typed bounds, no generic compare).
+    pub checks: Vec<(u32, Check)>,
     /// The outcome.
     pub outcome: Value,
     /// The outcome's position among the decision's outcomes (its severity for priority).
@@ -91,6 +93,86 @@ impl Row {
     /// Whether the row takes part in `not_enforced` (fallback or shadow).
     pub fn gated(&self) -> bool {
         self.shadow.is_some() || !self.fallback.is_empty()
+    }
+}
+
+/// A test compiled for speed: integer and version ranges as inclusive bounds, and
+/// booleans, compared without the generic [`crate::value::compare`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// An integer within `lo..=hi` (empty when `lo > hi`).
+    IntRange(i64, i64),
+    /// A version within `lo..=hi`, as packed integers.
+    VersionRange(u128, u128),
+    /// A boolean equal to this.
+    Bool(bool),
+    /// Any other test.
+    Other(Test),
+}
+
+impl Check {
+    /// Compiles a test.
+    pub fn new(t: &Test) -> Check {
+        use crate::value::Version;
+        match t {
+            Test::Eq(Value::Bool(b)) => Check::Bool(*b),
+            Test::NotIn(vs) if vs.len() == 1 && matches!(vs[0], Value::Bool(_)) => match vs[0] {
+                Value::Bool(b) => Check::Bool(!b),
+                _ => Check::Other(t.clone()),
+            },
+            Test::Range { lo, hi } => {
+                let ints = |v: &Option<(Value, bool)>| match v {
+                    None => Some(None),
+                    Some((Value::Int(i), inc)) => Some(Some((*i, *inc))),
+                    _ => None,
+                };
+                let vers = |v: &Option<(Value, bool)>| match v {
+                    None => Some(None),
+                    Some((Value::Version(Version(x)), inc)) => Some(Some((*x, *inc))),
+                    _ => None,
+                };
+                if let (Some(l), Some(h)) = (ints(lo), ints(hi)) {
+                    let lo = match l {
+                        None => i64::MIN,
+                        Some((x, true)) => x,
+                        Some((x, false)) => match x.checked_add(1) {
+                            Some(y) => y,
+                            None => return Check::IntRange(1, 0),
+                        },
+                    };
+                    let hi = match h {
+                        None => i64::MAX,
+                        Some((x, true)) => x,
+                        Some((x, false)) => match x.checked_sub(1) {
+                            Some(y) => y,
+                            None => return Check::IntRange(1, 0),
+                        },
+                    };
+                    return Check::IntRange(lo, hi);
+                }
+                if let (Some(l), Some(h)) = (vers(lo), vers(hi)) {
+                    let lo = match l {
+                        None => 0,
+                        Some((x, true)) => x,
+                        Some((x, false)) => match x.checked_add(1) {
+                            Some(y) => y,
+                            None => return Check::VersionRange(1, 0),
+                        },
+                    };
+                    let hi = match h {
+                        None => u128::MAX,
+                        Some((x, true)) => x,
+                        Some((x, false)) => match x.checked_sub(1) {
+                            Some(y) => y,
+                            None => return Check::VersionRange(1, 0),
+                        },
+                    };
+                    return Check::VersionRange(lo, hi);
+                }
+                Check::Other(t.clone())
+            }
+            t => Check::Other(t.clone()),
+        }
     }
 }
 
@@ -133,6 +215,11 @@ pub struct Table {
     pub instances: u32,
     /// The first row of each instance.
     pub instance_rows: Vec<u32>,
+    /// The rank of the default outcome (priority and first).
+    pub default_rank: u16,
+    /// Whether some column is computed (not a plain fact): the evaluator then needs a
+    /// cache for column values.
+    pub computed: bool,
     /// A hash index on the column most rows test for equality, when it pays.
     pub index: Option<Index>,
 }

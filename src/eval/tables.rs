@@ -13,10 +13,10 @@
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
-use crate::compile::{CExpr, Compiled, Dnf, Row, Table, Test};
+use crate::compile::{CExpr, Check, Compiled, Dnf, Row, Table, Test};
 use crate::logic::Tri;
 use crate::syntax::ast::HitPolicy;
-use crate::value::{compare, Value};
+use crate::value::{compare, Value, Version};
 use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -133,24 +133,101 @@ fn contains(xs: &[Value], v: &Value) -> bool {
     }
 }
 
+/// Whether a value passes a compiled check.
+#[inline]
+pub fn check(c: &Check, v: &Value) -> Tri {
+    match (c, v) {
+        (Check::IntRange(lo, hi), Value::Int(x)) => Tri::from_bool(lo <= x && x <= hi),
+        (Check::VersionRange(lo, hi), Value::Version(Version(x))) => Tri::from_bool(lo <= x && x <= hi),
+        (Check::Bool(b), Value::Bool(x)) => Tri::from_bool(b == x),
+        (Check::Other(t), v) => test(t, v),
+        // Absent, or (never after checking) a value of another type: unknown fails closed.
+        _ => Tri::Unknown,
+    }
+}
+
+/// Per-instance state: a bit for "some row held", a bit for "some row was unknown".
+struct Bits<'s> {
+    fired: &'s mut [u64],
+    unknown: &'s mut [u64],
+}
+
+impl Bits<'_> {
+    #[inline]
+    fn fired(&self, i: usize) -> bool {
+        self.fired.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0)
+    }
+
+    #[inline]
+    fn unknown(&self, i: usize) -> bool {
+        self.unknown.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0)
+    }
+
+    #[inline]
+    fn record(&mut self, i: usize, r: Tri) {
+        let slot = match r {
+            Tri::True => self.fired.get_mut(i >> 6),
+            Tri::Unknown => self.unknown.get_mut(i >> 6),
+            Tri::False => None,
+        };
+        if let Some(w) = slot {
+            *w |= 1 << (i & 63);
+        }
+    }
+
+    /// The instance's condition: true if a row held, else unknown if a row was unknown.
+    fn state(&self, i: usize) -> Tri {
+        if self.fired(i) {
+            Tri::True
+        } else if self.unknown(i) {
+            Tri::Unknown
+        } else {
+            Tri::False
+        }
+    }
+}
+
+/// Runs `f` with bitsets for `n` instances: on the stack when small.
+fn with_bits<R>(n: usize, f: impl FnOnce(&mut Bits) -> R) -> R {
+    let words = n.div_ceil(64);
+    if words <= 8 {
+        let mut a = [0u64; 8];
+        let mut b = [0u64; 8];
+        let mut bits = Bits {
+            fired: &mut a[..words],
+            unknown: &mut b[..words],
+        };
+        f(&mut bits)
+    } else {
+        let mut a = vec![0u64; words];
+        let mut b = vec![0u64; words];
+        let mut bits = Bits {
+            fired: &mut a,
+            unknown: &mut b,
+        };
+        f(&mut bits)
+    }
+}
+
 #[derive(Default)]
 struct Scratch {
     cache: Vec<Option<Value>>,
-    state: Vec<Tri>,
 }
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Runs `f` with this thread's scratch buffers, sized for the table.
-fn with_scratch<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>], &mut [Tri]) -> R) -> R {
-    let mut s = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+/// Runs `f` with a cache for the table's computed columns: this thread's scratch
+/// buffer when the table has any, an empty slice otherwise.
+fn with_cache<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
+    if !t.computed {
+        return f(&mut []);
+    }
+    let mut s = SCRATCH.with(|s| s.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default());
     s.cache.clear();
     s.cache.resize(t.columns.len(), None);
-    s.state.clear();
-    s.state.resize(t.instances as usize, Tri::False);
-    let r = f(&mut s.cache, &mut s.state);
+    let r = f(&mut s.cache);
     SCRATCH.with(|cell| {
         if let Ok(mut slot) = cell.try_borrow_mut() {
             *slot = s;
@@ -202,12 +279,12 @@ impl Columns<'_, '_> {
         (result, first_unknown)
     }
 
-    /// Like [`Columns::row`], without the failing test (no clone).
+    /// Like [`Columns::row`], with the compiled checks and without the failing test.
     #[inline]
     fn holds(&mut self, row: &Row) -> Tri {
         let mut result = Tri::True;
-        for (c, t) in &row.tests {
-            match test(t, self.get(*c as usize)) {
+        for (c, k) in &row.checks {
+            match check(k, self.get(*c as usize)) {
                 Tri::False => return Tri::False,
                 Tri::Unknown => result = Tri::Unknown,
                 Tri::True => {}
@@ -239,23 +316,23 @@ impl Columns<'_, '_> {
         (acc, unknown)
     }
 
-    /// Evaluates the candidate rows into the per-instance state (shadow rows too,
+    /// Evaluates the candidate rows into the per-instance bits (shadow rows too,
     /// unless `skip_shadows`).
-    fn run(&mut self, state: &mut [Tri], skip_shadows: bool) {
+    fn run(&mut self, bits: &mut Bits, skip_shadows: bool) {
         let t = self.table;
-        let visit = |cols: &mut Self, state: &mut [Tri], ri: u32| {
+        let visit = |cols: &mut Self, bits: &mut Bits, ri: u32| {
             let Some(row) = t.rows.get(ri as usize) else { return };
             if skip_shadows && row.shadow.is_some() {
                 return;
             }
-            let Some(s) = state.get_mut(row.instance as usize) else { return };
-            if *s != Tri::True {
-                *s = s.or(cols.holds(row));
+            let inst = row.instance as usize;
+            if !bits.fired(inst) {
+                bits.record(inst, cols.holds(row));
             }
         };
         let Some(index) = &t.index else {
             for ri in 0..t.rows.len() as u32 {
-                visit(self, state, ri);
+                visit(self, bits, ri);
             }
             return;
         };
@@ -263,14 +340,14 @@ impl Columns<'_, '_> {
         if key == Value::Absent {
             // Every test on an absent value is unknown, not false: visit every row.
             for ri in 0..t.rows.len() as u32 {
-                visit(self, state, ri);
+                visit(self, bits, ri);
             }
             return;
         }
         let hits: &[u32] = index.by_value.get(&key).map(Vec::as_slice).unwrap_or(&[]);
         // Merge the two sorted candidate lists, so rows are visited in order.
         let (mut i, mut j) = (0, 0);
-        while i < hits.len() || j < index.others.len() {
+        loop {
             let next = match (hits.get(i), index.others.get(j)) {
                 (Some(a), Some(b)) if a < b => {
                     i += 1;
@@ -286,7 +363,7 @@ impl Columns<'_, '_> {
                 }
                 (None, None) => break,
             };
-            visit(self, state, next);
+            visit(self, bits, next);
         }
     }
 }
@@ -355,7 +432,7 @@ fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
 
 /// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
 pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
-    with_scratch(t, |cache, state| {
+    with_cache(t, |cache| {
         let mut cols = Columns {
             table: t,
             facts,
@@ -365,40 +442,36 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
         if !only_when(&mut cols, t)? {
             return Ok(Outcome::NotTaken);
         }
-        cols.run(state, true);
-        let mut best: Option<u16> = None;
-        let mut mask = 0u64;
-        for (inst, s) in state.iter().enumerate() {
-            let Some(row) = t.instance_rows.get(inst).and_then(|r| t.rows.get(*r as usize)) else { continue };
-            if row.shadow.is_some() {
-                continue;
-            }
-            match s {
-                Tri::True => match t.policy {
-                    HitPolicy::Priority => best = Some(best.map_or(row.rank, |b| b.max(row.rank))),
-                    HitPolicy::First => {
-                        if best.is_none() {
-                            best = Some(row.rank);
-                        }
-                    }
-                    HitPolicy::Collect => mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0),
-                },
-                Tri::Unknown => return Err(missing(&mut cols, t, inst)),
-                Tri::False => {}
-            }
-        }
-        Ok(match t.policy {
-            HitPolicy::Collect => Outcome::Set(mask),
-            _ => match best {
-                Some(r) => Outcome::One(r),
-                None => {
-                    let def = c.program.decisions.get_index(t.decision).map(|(_, d)| d);
-                    let default = def
-                        .and_then(|d| d.default.as_ref().and_then(|v| v.as_text()).and_then(|v| d.outcomes.index(v)))
-                        .unwrap_or(0);
-                    Outcome::One(default as u16)
+        with_bits(t.instances as usize, |bits| {
+            cols.run(bits, true);
+            let mut best: Option<u16> = None;
+            let mut mask = 0u64;
+            for (inst, first) in t.instance_rows.iter().enumerate() {
+                let Some(row) = t.rows.get(*first as usize) else { continue };
+                if row.shadow.is_some() {
+                    continue;
                 }
-            },
+                match bits.state(inst) {
+                    Tri::True => match t.policy {
+                        HitPolicy::Priority => best = Some(best.map_or(row.rank, |b| b.max(row.rank))),
+                        HitPolicy::First => {
+                            if best.is_none() {
+                                best = Some(row.rank);
+                            }
+                        }
+                        HitPolicy::Collect => mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0),
+                    },
+                    Tri::Unknown => return Err(missing(&mut cols, t, inst)),
+                    Tri::False => {}
+                }
+            }
+            Ok(match t.policy {
+                HitPolicy::Collect => Outcome::Set(mask),
+                _ => match best {
+                    Some(r) => Outcome::One(r),
+                    None => Outcome::One(t.default_rank),
+                },
+            })
         })
     })
 }
@@ -415,7 +488,7 @@ pub fn eval_table(
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
         return Ok(None);
     };
-    with_scratch(t, |cache, state| {
+    with_cache(t, |cache| {
         let mut cols = Columns {
             table: t,
             facts,
@@ -425,54 +498,54 @@ pub fn eval_table(
         if !only_when(&mut cols, t)? {
             return Ok(None);
         }
-        match trace.as_deref_mut() {
-            None => cols.run(state, false),
-            Some(tr) => {
-                for row in &t.rows {
-                    let inst = row.instance as usize;
-                    let (r, failed) = cols.row(row);
-                    if let Some(s) = state.get_mut(inst) {
-                        *s = s.or(r);
-                    }
-                    let failed = match (r, failed) {
-                        (Tri::True, _) | (_, None) => None,
-                        (_, Some((col, test))) => Some((col, cols.get(col).clone(), test)),
-                    };
-                    tr.push(RowTrace {
-                        rule: row.rule,
-                        instance: row.instance,
-                        result: r,
-                        failed,
-                        shadow: row.shadow,
-                    });
-                }
-            }
-        }
-        let mut fired: Vec<(Fired, &Row)> = Vec::new();
-        for (inst, s) in state.iter().enumerate() {
-            let Some(row) = t.instance_rows.get(inst).and_then(|r| t.rows.get(*r as usize)) else { continue };
-            match s {
-                Tri::True => {
-                    let outputs = row
-                        .outputs
-                        .iter()
-                        .map(|(i, e)| (*i, column_value(e, facts, program)))
-                        .collect();
-                    fired.push((
-                        Fired {
+        let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
+            match trace.as_deref_mut() {
+                None => cols.run(bits, false),
+                Some(tr) => {
+                    for row in &t.rows {
+                        let (r, failed) = cols.row(row);
+                        bits.record(row.instance as usize, r);
+                        let failed = match (r, failed) {
+                            (Tri::True, _) | (_, None) => None,
+                            (_, Some((col, test))) => Some((col, cols.get(col).clone(), test)),
+                        };
+                        tr.push(RowTrace {
                             rule: row.rule,
-                            outcome: row.outcome.clone(),
-                            outputs,
-                            message: row.message.clone(),
-                            about: row.about,
-                        },
-                        row,
-                    ));
+                            instance: row.instance,
+                            result: r,
+                            failed,
+                            shadow: row.shadow,
+                        });
+                    }
                 }
-                Tri::Unknown if row.shadow.is_none() => return Err(missing(&mut cols, t, inst)),
-                _ => {}
             }
-        }
+            let mut fired: Vec<(Fired, &Row)> = Vec::new();
+            for (inst, first) in t.instance_rows.iter().enumerate() {
+                let Some(row) = t.rows.get(*first as usize) else { continue };
+                match bits.state(inst) {
+                    Tri::True => {
+                        let outputs = row
+                            .outputs
+                            .iter()
+                            .map(|(i, e)| (*i, column_value(e, facts, program)))
+                            .collect();
+                        fired.push((
+                            Fired {
+                                rule: row.rule,
+                                outcome: row.outcome.clone(),
+                                outputs,
+                                message: row.message.clone(),
+                                about: row.about,
+                            },
+                            row,
+                        ));
+                    }
+                    Tri::Unknown if row.shadow.is_none() => return Err(missing(&mut cols, t, inst)),
+                    _ => {}
+                }
+            }
+            Ok(fired)
+        })?;
         let actual: Vec<&Fired> = fired.iter().filter(|(_, r)| r.shadow.is_none()).map(|(f, _)| f).collect();
         let decided = decide(def, &actual);
         let not_enforced = not_enforced(program, def, &fired, &decided);
