@@ -26,10 +26,22 @@ fn base_facts() -> Value {
 
 fn requests() -> Vec<(&'static str, Value)> {
     vec![
-        ("send", json!({"kind": "send", "channel": "open_in", "target": {"scheme": "mailto", "policy_managed": false, "mdm_managed": true}})),
-        ("receive", json!({"kind": "receive", "source": {"policy_managed": false}, "has_identity": false})),
-        ("copy", json!({"kind": "copy", "target": {"policy_managed": false}, "chars": 40})),
-        ("paste", json!({"kind": "paste", "source": {"policy_managed": false}})),
+        (
+            "send",
+            json!({"kind": "send", "channel": "open_in", "target": {"scheme": "mailto", "policy_managed": false, "mdm_managed": true}}),
+        ),
+        (
+            "receive",
+            json!({"kind": "receive", "source": {"policy_managed": false}, "has_identity": false}),
+        ),
+        (
+            "copy",
+            json!({"kind": "copy", "target": {"policy_managed": false}, "chars": 40}),
+        ),
+        (
+            "paste",
+            json!({"kind": "paste", "source": {"policy_managed": false}}),
+        ),
         ("save_as", json!({"kind": "save_as", "service": "box"})),
         ("backup", json!({"kind": "backup"})),
         ("print", json!({"kind": "print"})),
@@ -37,7 +49,10 @@ fn requests() -> Vec<(&'static str, Value)> {
         ("keyboard", json!({"kind": "keyboard", "third_party": true})),
         ("spotlight_index", json!({"kind": "spotlight_index"})),
         ("notify", json!({"kind": "notify"})),
-        ("open_url", json!({"kind": "open_url", "url": "https://contoso.sharepoint.com/sites/a"})),
+        (
+            "open_url",
+            json!({"kind": "open_url", "url": "https://contoso.sharepoint.com/sites/a"}),
+        ),
         ("set_pin", json!({"kind": "set_pin", "pin": "1235"})),
     ]
 }
@@ -137,28 +152,48 @@ fn config() -> Criterion {
 
 fn bound(c: &mut Criterion) {
     let policy = Policy::bundled().unwrap();
-    let strict = PolicyBuilder::new().bundled().settings_json(strict()).build().unwrap();
+    let strict = PolicyBuilder::new()
+        .bundled()
+        .settings_json(strict())
+        .build()
+        .unwrap();
     let facts = policy.bind(&base_facts()).unwrap();
     let launch = policy.decision_index("launch").unwrap();
     let access = policy.decision_index("access").unwrap();
     let mut g = c.benchmark_group("bound");
-    g.bench_function("launch/outcome", |b| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
-    g.bench_function("launch/with_reasons", |b| b.iter(|| policy.evaluate_one(launch, black_box(&facts)).unwrap()));
-    g.bench_function("access/outcome", |b| b.iter(|| policy.outcome(access, black_box(&facts)).unwrap()));
-    g.bench_function("access/with_reasons", |b| b.iter(|| policy.evaluate_one(access, black_box(&facts)).unwrap()));
+    g.bench_function("launch/outcome", |b| {
+        b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap())
+    });
+    g.bench_function("launch/with_reasons", |b| {
+        b.iter(|| policy.evaluate_one(launch, black_box(&facts)).unwrap())
+    });
+    g.bench_function("access/outcome", |b| {
+        b.iter(|| policy.outcome(access, black_box(&facts)).unwrap())
+    });
+    g.bench_function("access/with_reasons", |b| {
+        b.iter(|| policy.evaluate_one(access, black_box(&facts)).unwrap())
+    });
     let request = strict.decision_index("request").unwrap();
     for (kind, req) in requests() {
         let mut f = base_facts();
         f["request"] = req;
         let bound = strict.bind(&f).unwrap();
-        g.bench_function(format!("request/{kind}"), |b| b.iter(|| strict.evaluate_one(request, black_box(&bound)).unwrap()));
+        g.bench_function(format!("request/{kind}"), |b| {
+            b.iter(|| strict.evaluate_one(request, black_box(&bound)).unwrap())
+        });
     }
-    g.bench_function("all_decisions", |b| b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap()));
+    g.bench_function("all_decisions", |b| {
+        b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap())
+    });
     g.finish();
 }
 
 fn floor(c: &mut Criterion) {
-    let policy = PolicyBuilder::new().bundled().settings_json(launch12()).build().unwrap();
+    let policy = PolicyBuilder::new()
+        .bundled()
+        .settings_json(launch12())
+        .build()
+        .unwrap();
     let launch = policy.decision_index("launch").unwrap();
     let facts = policy.bind(&base_facts()).unwrap();
     let d = Device {
@@ -170,17 +205,27 @@ fn floor(c: &mut Criterion) {
         jailbroken: false,
         threat: Some(1),
     };
-    let v = ["16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1", "17.0", "12.0.15"].map(|s| Version::parse(s).unwrap());
+    let v = [
+        "16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1", "17.0", "12.0.15",
+    ]
+    .map(|s| Version::parse(s).unwrap());
     assert_eq!(
-        policy.outcome_name(launch, match policy.outcome(launch, &facts).unwrap() {
-            apprules::eval::tables::Outcome::One(i) => i,
-            _ => 0,
-        }),
+        policy.outcome_name(
+            launch,
+            match policy.outcome(launch, &facts).unwrap() {
+                apprules::eval::tables::Outcome::One(i) => i,
+                _ => 0,
+            }
+        ),
         Some(["allow", "warn", "reset_pin", "block", "wipe"][handwritten_launch(&d, &v) as usize])
     );
     let mut g = c.benchmark_group("floor");
-    g.bench_function("handwritten_launch_12_rows", |b| b.iter(|| handwritten_launch(black_box(&d), black_box(&v))));
-    g.bench_function("tables_launch_12_rows", |b| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
+    g.bench_function("handwritten_launch_12_rows", |b| {
+        b.iter(|| handwritten_launch(black_box(&d), black_box(&v)))
+    });
+    g.bench_function("tables_launch_12_rows", |b| {
+        b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap())
+    });
     g.finish();
 }
 
@@ -191,9 +236,14 @@ fn json(c: &mut Criterion) {
     let text = f.to_string();
     let mut g = c.benchmark_group("json");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("text_to_all_decisions", |b| b.iter(|| policy.evaluate_str(black_box(&text)).unwrap()));
+    g.bench_function("text_to_all_decisions", |b| {
+        b.iter(|| policy.evaluate_str(black_box(&text)).unwrap())
+    });
     g.bench_function("text_to_all_decisions_json_out", |b| {
-        b.iter(|| serde_json::to_string(&policy.evaluate_str(black_box(&text)).unwrap().to_json()).unwrap())
+        b.iter(|| {
+            serde_json::to_string(&policy.evaluate_str(black_box(&text)).unwrap().to_json())
+                .unwrap()
+        })
     });
     g.finish();
 }
@@ -201,10 +251,14 @@ fn json(c: &mut Criterion) {
 /// `use intune` plus `n` generated rules: per-app minimum versions and device-model
 /// lists for app families.
 fn generated(n: usize) -> String {
-    let mut s = String::from("use intune\nfact app.bundle_id: optional string ignoring case \"bundle id\"\n");
+    let mut s = String::from(
+        "use intune\nfact app.bundle_id: optional string ignoring case \"bundle id\"\n",
+    );
     for i in 0..n {
         if i % 10 == 9 {
-            let models: Vec<String> = (0..20).map(|m| format!("\"iPhone{},{}\"", 10 + m, i % 7)).collect();
+            let models: Vec<String> = (0..20)
+                .map(|m| format!("\"iPhone{},{}\"", 10 + m, i % 7))
+                .collect();
             s.push_str(&format!(
                 "rule models_{i}\n  when app.bundle_id == \"com.example.family{i}\" and device.model not in [{}]\n  then launch = block \"model not allowed for family {i}\"\n",
                 models.join(", ")
@@ -226,11 +280,18 @@ fn scale(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale");
     for n in [10usize, 100, 1_000, 10_000] {
         let text = generated(n);
-        let policy = PolicyBuilder::new().source("gen.rules", &text).build().unwrap();
+        let policy = PolicyBuilder::new()
+            .source("gen.rules", &text)
+            .build()
+            .unwrap();
         let facts = policy.bind(&f).unwrap();
         let launch = policy.decision_index("launch").unwrap();
-        g.bench_with_input(BenchmarkId::new("eval_launch", n), &n, |b, _| b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap()));
-        g.bench_with_input(BenchmarkId::new("eval_all", n), &n, |b, _| b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap()));
+        g.bench_with_input(BenchmarkId::new("eval_launch", n), &n, |b, _| {
+            b.iter(|| policy.outcome(launch, black_box(&facts)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("eval_all", n), &n, |b, _| {
+            b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap())
+        });
         let builder = PolicyBuilder::new().source("gen.rules", &text);
         let (program, _) = builder.check().unwrap();
         g.bench_with_input(BenchmarkId::new("compile", n), &n, |b, _| {
@@ -240,7 +301,12 @@ fn scale(c: &mut Criterion) {
             })
         });
         g.bench_with_input(BenchmarkId::new("parse_check_compile", n), &n, |b, _| {
-            b.iter(|| PolicyBuilder::new().source("gen.rules", black_box(&text)).build().unwrap())
+            b.iter(|| {
+                PolicyBuilder::new()
+                    .source("gen.rules", black_box(&text))
+                    .build()
+                    .unwrap()
+            })
         });
     }
     g.finish();

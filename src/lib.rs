@@ -265,7 +265,11 @@ impl Policy {
 
     /// One decision's outcome only — no reasons, outputs or `not_enforced`: the fast
     /// path, allocation-free for tables whose columns are facts.
-    pub fn outcome(&self, decision: usize, facts: &Facts) -> Result<eval::tables::Outcome, EvalError> {
+    pub fn outcome(
+        &self,
+        decision: usize,
+        facts: &Facts,
+    ) -> Result<eval::tables::Outcome, EvalError> {
         match self.compiled.tables.get(decision) {
             Some(t) => eval::tables::outcome(&self.compiled, t, facts),
             None => Ok(eval::tables::Outcome::NotTaken),
@@ -273,7 +277,11 @@ impl Policy {
     }
 
     /// One decision, with its reasons; `None` when it is not taken.
-    pub fn evaluate_one(&self, decision: usize, facts: &Facts) -> Result<Option<DecisionResult>, EvalError> {
+    pub fn evaluate_one(
+        &self,
+        decision: usize,
+        facts: &Facts,
+    ) -> Result<Option<DecisionResult>, EvalError> {
         match self.compiled.tables.get(decision) {
             Some(t) => eval::tables::eval_table(&self.compiled, t, facts, None),
             None => Ok(None),

@@ -67,7 +67,7 @@ pub fn equal(a: &Value, b: &Value, kind: &CmpKind) -> bool {
 
 /// Applies a comparison operator. Absent operands give [`Tri::Unknown`].
 pub fn cmp(op: CmpOp, a: &Value, b: &Value, kind: &CmpKind) -> Tri {
-    if *a == Value::Absent || *b == Value::Absent {
+    if matches!(a, Value::Absent) || matches!(b, Value::Absent) {
         return Tri::Unknown;
     }
     let order = match kind {

@@ -44,12 +44,17 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
                         Some(r) if r.policy == apprules::syntax::ast::HitPolicy::Collect => {
                             let def = &policy.program().decisions[&t.name];
                             apprules::eval::tables::Outcome::Set(
-                                r.outcomes.iter().map(|o| 1u64 << def.outcomes.index(o).unwrap()).sum(),
+                                r.outcomes
+                                    .iter()
+                                    .map(|o| 1u64 << def.outcomes.index(o).unwrap())
+                                    .sum(),
                             )
                         }
                         Some(r) => {
                             let def = &policy.program().decisions[&t.name];
-                            apprules::eval::tables::Outcome::One(def.outcomes.index(r.outcomes[0].as_str()).unwrap() as u16)
+                            apprules::eval::tables::Outcome::One(
+                                def.outcomes.index(r.outcomes[0].as_str()).unwrap() as u16,
+                            )
                         }
                     };
                     prop_assert_eq!(o, expected, "decision {} for {}", t.name, json);
@@ -83,6 +88,23 @@ proptest! {
             Ok(p) => p,
             Err(e) => return Err(TestCaseError::fail(format!("{e}\n{program}"))),
         };
+        agree(&policy, 24, seed)?;
+    }
+
+    /// Over 128 rows: no column plan; equality on `x` in many rows: a hash index.
+    #[test]
+    fn tables_agree_with_interpreter_on_large_indexed_tables(program in common::program(), settings in common::settings(), seed in any::<u64>()) {
+        let mut text = program.clone();
+        for i in 0..140 {
+            let extra = if i % 3 == 0 { " or b" } else { "" };
+            text.push_str(&format!("rule pad{i} when (x == {} and k != blue){extra} then d = warn\n", i % 12));
+        }
+        let policy = PolicyBuilder::new().source("large.rules", &text).settings_json(settings).build();
+        let policy = match policy {
+            Ok(p) => p,
+            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+        };
+        prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_none() && t.index.is_some()));
         agree(&policy, 24, seed)?;
     }
 

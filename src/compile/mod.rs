@@ -13,6 +13,7 @@
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.
 
+pub mod plan;
 pub mod print;
 pub mod table;
 
@@ -215,6 +216,7 @@ fn compile_table(
     }
     let index = build_index(&rows);
     let computed = cols.list.iter().any(|c| !matches!(c, CExpr::Fact(_)));
+    let plan = plan::build(&rows, &cols.list, def.outcomes.variants.len());
     let default_rank = def
         .default
         .as_ref()
@@ -222,6 +224,7 @@ fn compile_table(
         .and_then(|v| def.outcomes.index(v))
         .unwrap_or(0) as u16;
     Ok(Table {
+        plan,
         default_rank,
         computed,
         decision: d,
@@ -250,7 +253,9 @@ fn build_index(rows: &[Row]) -> Option<Index> {
             }
         }
     }
-    let (&column, &count) = counts.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))?;
+    let (&column, &count) = counts
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))?;
     if count < INDEX_MIN_ROWS {
         return None;
     }
@@ -415,7 +420,10 @@ fn expand_rule(
                     "the rule expands to more than {MAX_ROWS_PER_RULE} rows; simplify its condition"
                 ));
             }
-            let rank = def.outcomes.index(outcome.as_text().unwrap_or_default()).unwrap_or(0) as u16;
+            let rank = def
+                .outcomes
+                .index(outcome.as_text().unwrap_or_default())
+                .unwrap_or(0) as u16;
             for mut alt in alts {
                 alt.sort_by_key(|(c, _)| *c);
                 let tests: Vec<(u32, Test)> = alt.into_iter().map(|(c, t)| (c as u32, t)).collect();

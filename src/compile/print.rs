@@ -117,7 +117,11 @@ pub fn table(c: &Compiled, t: &Table) -> String {
         let mut line = vec![format!("{}", i + 1), name];
         for col in 0..t.columns.len() {
             let cell: Vec<String> = r.cell(col).map(|t| t.to_string()).collect();
-            line.push(if cell.is_empty() { "-".into() } else { cell.join(" and ") });
+            line.push(if cell.is_empty() {
+                "-".into()
+            } else {
+                cell.join(" and ")
+            });
         }
         let mut result = r.outcome.to_string();
         for (oi, e) in &r.outputs {

@@ -87,7 +87,10 @@ pub struct Row {
 impl Row {
     /// The tests on one column (the cell), empty for "any".
     pub fn cell(&self, column: usize) -> impl Iterator<Item = &Test> {
-        self.tests.iter().filter(move |(c, _)| *c as usize == column).map(|(_, t)| t)
+        self.tests
+            .iter()
+            .filter(move |(c, _)| *c as usize == column)
+            .map(|(_, t)| t)
     }
 
     /// Whether the row takes part in `not_enforced` (fallback or shadow).
@@ -217,6 +220,8 @@ pub struct Table {
     pub instance_rows: Vec<u32>,
     /// The rank of the default outcome (priority and first).
     pub default_rank: u16,
+    /// The column-wise plan, for tables of at most 128 rows.
+    pub plan: Option<super::plan::Plan>,
     /// Whether some column is computed (not a plain fact): the evaluator then needs a
     /// cache for column values.
     pub computed: bool,

@@ -19,6 +19,7 @@ pub struct Facts {
 
 impl Facts {
     /// The value of a fact.
+    #[inline]
     pub fn get(&self, f: FactId) -> &Value {
         self.values.get(f).unwrap_or(&Value::Absent)
     }

@@ -13,6 +13,7 @@
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
+use crate::compile::plan::Plan;
 use crate::compile::{CExpr, Check, Compiled, Dnf, Row, Table, Test};
 use crate::logic::Tri;
 use crate::syntax::ast::HitPolicy;
@@ -71,14 +72,22 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
             }
         }
         CExpr::Call(b, args) => {
-            let vals: Vec<Value> = args.iter().map(|a| column_value(a, facts, program)).collect();
+            let vals: Vec<Value> = args
+                .iter()
+                .map(|a| column_value(a, facts, program))
+                .collect();
             if vals.contains(&Value::Absent) {
                 return Value::Absent;
             }
             b.apply(&vals).unwrap_or(Value::Absent)
         }
-        CExpr::Arith(op, a, b) => match (column_value(a, facts, program), column_value(b, facts, program)) {
-            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y).map(Value::Int).unwrap_or(Value::Absent),
+        CExpr::Arith(op, a, b) => match (
+            column_value(a, facts, program),
+            column_value(b, facts, program),
+        ) {
+            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y)
+                .map(Value::Int)
+                .unwrap_or(Value::Absent),
             _ => Value::Absent,
         },
         CExpr::Interp(e, env) => {
@@ -95,9 +104,9 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
 #[inline]
 pub fn test(t: &Test, v: &Value) -> Tri {
     match t {
-        Test::Present => return Tri::from_bool(*v != Value::Absent),
-        Test::Absent => return Tri::from_bool(*v == Value::Absent),
-        _ if *v == Value::Absent => return Tri::Unknown,
+        Test::Present => return Tri::from_bool(!matches!(v, Value::Absent)),
+        Test::Absent => return Tri::from_bool(matches!(v, Value::Absent)),
+        _ if matches!(v, Value::Absent) => return Tri::Unknown,
         _ => {}
     }
     Tri::from_bool(match t {
@@ -105,17 +114,21 @@ pub fn test(t: &Test, v: &Value) -> Tri {
         Test::In(xs) => contains(xs, v),
         Test::NotIn(xs) => !contains(xs, v),
         Test::Range { lo, hi } => {
-            let lo_ok = lo.as_ref().is_none_or(|(l, inc)| match compare(v, l, None, false) {
-                Some(Ordering::Greater) => true,
-                Some(Ordering::Equal) => *inc,
-                _ => false,
-            });
-            lo_ok
-                && hi.as_ref().is_none_or(|(h, inc)| match compare(v, h, None, false) {
-                    Some(Ordering::Less) => true,
+            let lo_ok = lo
+                .as_ref()
+                .is_none_or(|(l, inc)| match compare(v, l, None, false) {
+                    Some(Ordering::Greater) => true,
                     Some(Ordering::Equal) => *inc,
                     _ => false,
-                })
+                });
+            lo_ok
+                && hi
+                    .as_ref()
+                    .is_none_or(|(h, inc)| match compare(v, h, None, false) {
+                        Some(Ordering::Less) => true,
+                        Some(Ordering::Equal) => *inc,
+                        _ => false,
+                    })
         }
         Test::Contains(x) => matches!(v, Value::List(items) if items.contains(x)),
         Test::NotContains(x) => !matches!(v, Value::List(items) if items.contains(x)),
@@ -138,7 +151,9 @@ fn contains(xs: &[Value], v: &Value) -> bool {
 pub fn check(c: &Check, v: &Value) -> Tri {
     match (c, v) {
         (Check::IntRange(lo, hi), Value::Int(x)) => Tri::from_bool(lo <= x && x <= hi),
-        (Check::VersionRange(lo, hi), Value::Version(Version(x))) => Tri::from_bool(lo <= x && x <= hi),
+        (Check::VersionRange(lo, hi), Value::Version(Version(x))) => {
+            Tri::from_bool(lo <= x && x <= hi)
+        }
         (Check::Bool(b), Value::Bool(x)) => Tri::from_bool(b == x),
         (Check::Other(t), v) => test(t, v),
         // Absent, or (never after checking) a value of another type: unknown fails closed.
@@ -155,12 +170,16 @@ struct Bits<'s> {
 impl Bits<'_> {
     #[inline]
     fn fired(&self, i: usize) -> bool {
-        self.fired.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0)
+        self.fired
+            .get(i >> 6)
+            .is_some_and(|w| w & (1 << (i & 63)) != 0)
     }
 
     #[inline]
     fn unknown(&self, i: usize) -> bool {
-        self.unknown.get(i >> 6).is_some_and(|w| w & (1 << (i & 63)) != 0)
+        self.unknown
+            .get(i >> 6)
+            .is_some_and(|w| w & (1 << (i & 63)) != 0)
     }
 
     #[inline]
@@ -224,7 +243,11 @@ fn with_cache<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
     if !t.computed {
         return f(&mut []);
     }
-    let mut s = SCRATCH.with(|s| s.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default());
+    let mut s = SCRATCH.with(|s| {
+        s.try_borrow_mut()
+            .map(|mut b| std::mem::take(&mut *b))
+            .unwrap_or_default()
+    });
     s.cache.clear();
     s.cache.resize(t.columns.len(), None);
     let r = f(&mut s.cache);
@@ -249,7 +272,9 @@ impl Columns<'_, '_> {
         match self.table.columns.get(i) {
             Some(CExpr::Fact(f)) => self.facts.get(*f),
             Some(c) => {
-                let Some(slot) = self.cache.get_mut(i) else { return &Value::Absent };
+                let Some(slot) = self.cache.get_mut(i) else {
+                    return &Value::Absent;
+                };
                 if slot.is_none() {
                     *slot = Some(column_value(c, self.facts, self.program));
                 }
@@ -316,12 +341,66 @@ impl Columns<'_, '_> {
         (acc, unknown)
     }
 
+    /// The column-wise plan: the rows that hold, and the rows that are unknown.
+    #[inline]
+    fn plan(&mut self, plan: &Plan, skip_shadows: bool) -> (u128, u128) {
+        let mut alive = if skip_shadows {
+            plan.all & !plan.shadow
+        } else {
+            plan.all
+        };
+        let mut unknown = 0u128;
+        for cp in &plan.columns {
+            if alive & cp.tested == 0 {
+                continue;
+            }
+            let v = match cp.fact {
+                Some(f) => self.facts.get(f as usize),
+                None => self.get(cp.column as usize),
+            };
+            let (pass, unk) = if matches!(v, Value::Absent) {
+                cp.absent
+            } else {
+                cp.lookup.pass(v)
+            };
+            alive &= !(cp.tested & !(pass | unk));
+            unknown |= unk & cp.tested;
+            if alive == 0 {
+                break;
+            }
+        }
+        (alive & !unknown, alive & unknown)
+    }
+
+    /// Evaluates the rows into the per-instance bits: with the plan when the table
+    /// has one, row by row otherwise.
+    fn evaluate(&mut self, bits: &mut Bits, skip_shadows: bool) {
+        let t = self.table;
+        let Some(plan) = &t.plan else {
+            self.run(bits, skip_shadows);
+            return;
+        };
+        let (held, unknown) = self.plan(plan, skip_shadows);
+        for (mask, r) in [(held, Tri::True), (unknown, Tri::Unknown)] {
+            let mut m = mask;
+            while m != 0 {
+                let i = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if let Some(row) = t.rows.get(i) {
+                    bits.record(row.instance as usize, r);
+                }
+            }
+        }
+    }
+
     /// Evaluates the candidate rows into the per-instance bits (shadow rows too,
     /// unless `skip_shadows`).
     fn run(&mut self, bits: &mut Bits, skip_shadows: bool) {
         let t = self.table;
         let visit = |cols: &mut Self, bits: &mut Bits, ri: u32| {
-            let Some(row) = t.rows.get(ri as usize) else { return };
+            let Some(row) = t.rows.get(ri as usize) else {
+                return;
+            };
             if skip_shadows && row.shadow.is_some() {
                 return;
             }
@@ -337,7 +416,7 @@ impl Columns<'_, '_> {
             return;
         };
         let key = self.get(index.column as usize).clone();
-        if key == Value::Absent {
+        if matches!(key, Value::Absent) {
             // Every test on an absent value is unknown, not false: visit every row.
             for ri in 0..t.rows.len() as u32 {
                 visit(self, bits, ri);
@@ -371,9 +450,21 @@ impl Columns<'_, '_> {
 /// The first fact a column reads, for error messages.
 pub fn column_fact(c: &CExpr, program: &Program) -> String {
     match c {
-        CExpr::Fact(f) => program.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default(),
-        CExpr::Group(g) => program.groups.get_index(*g).map(|(k, _)| k.clone()).unwrap_or_default(),
-        CExpr::Call(_, args) => args.iter().map(|a| column_fact(a, program)).find(|s| !s.is_empty()).unwrap_or_default(),
+        CExpr::Fact(f) => program
+            .facts
+            .get_index(*f)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default(),
+        CExpr::Group(g) => program
+            .groups
+            .get_index(*g)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default(),
+        CExpr::Call(_, args) => args
+            .iter()
+            .map(|a| column_fact(a, program))
+            .find(|s| !s.is_empty())
+            .unwrap_or_default(),
         CExpr::Arith(_, a, b) => {
             let s = column_fact(a, program);
             if s.is_empty() {
@@ -387,7 +478,11 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
             e.walk(&mut |x| {
                 if let crate::check::ir::TExpr::Fact(f) = x {
                     if name.is_empty() {
-                        name = program.facts.get_index(*f).map(|(k, _)| k.clone()).unwrap_or_default();
+                        name = program
+                            .facts
+                            .get_index(*f)
+                            .map(|(k, _)| k.clone())
+                            .unwrap_or_default();
                     }
                 }
             });
@@ -397,6 +492,25 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
     }
 }
 
+/// The first instance with an unknown row and no row that held, if any.
+fn unknown_instance(t: &Table, held: u128, unknown: u128) -> Option<usize> {
+    let mut m = unknown;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let inst = t.rows.get(i)?.instance;
+        let any_held = t
+            .rows
+            .iter()
+            .enumerate()
+            .any(|(j, r)| r.instance == inst && j < 128 && held & (1 << j) != 0);
+        if !any_held {
+            return Some(inst as usize);
+        }
+    }
+    None
+}
+
 /// The error for an instance whose condition is unknown: re-evaluates its rows to
 /// find the column (only on the error path).
 fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
@@ -404,9 +518,17 @@ fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
     let mut fact = String::new();
     let mut rule = String::new();
     for row in t.rows.iter().filter(|r| r.instance as usize == inst) {
-        rule = program.rules.get(row.rule).map(|r| r.name.clone()).unwrap_or_default();
+        rule = program
+            .rules
+            .get(row.rule)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
         if let (Tri::Unknown, Some((c, _))) = cols.row(row) {
-            fact = t.columns.get(c).map(|c| column_fact(c, program)).unwrap_or_default();
+            fact = t
+                .columns
+                .get(c)
+                .map(|c| column_fact(c, program))
+                .unwrap_or_default();
             break;
         }
     }
@@ -418,12 +540,17 @@ fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
 }
 
 fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
-    let Some(w) = &t.only_when else { return Ok(true) };
+    let Some(w) = &t.only_when else {
+        return Ok(true);
+    };
     match cols.dnf(w) {
         (Tri::False, _) => Ok(false),
         (Tri::Unknown, col) => Err(EvalError::MissingFact {
             decision: t.name.clone(),
-            fact: col.and_then(|i| t.columns.get(i)).map(|c| column_fact(c, cols.program)).unwrap_or_default(),
+            fact: col
+                .and_then(|i| t.columns.get(i))
+                .map(|c| column_fact(c, cols.program))
+                .unwrap_or_default(),
             rule: "only when".into(),
         }),
         (Tri::True, _) => Ok(true),
@@ -442,24 +569,64 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
         if !only_when(&mut cols, t)? {
             return Ok(Outcome::NotTaken);
         }
+        if let Some(plan) = &t.plan {
+            let (held, unknown) = cols.plan(plan, true);
+            if unknown != 0 {
+                if let Some(inst) = unknown_instance(t, held, unknown) {
+                    return Err(missing(&mut cols, t, inst));
+                }
+            }
+            return Ok(match t.policy {
+                HitPolicy::Priority => Outcome::One(
+                    plan.by_rank
+                        .iter()
+                        .rposition(|m| m & held != 0)
+                        .map(|r| r as u16)
+                        .unwrap_or(t.default_rank),
+                ),
+                HitPolicy::First => Outcome::One(match held {
+                    0 => t.default_rank,
+                    h => t
+                        .rows
+                        .get(h.trailing_zeros() as usize)
+                        .map(|r| r.rank)
+                        .unwrap_or(t.default_rank),
+                }),
+                HitPolicy::Collect => Outcome::Set(
+                    plan.by_rank
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| *m & held != 0)
+                        .fold(0u64, |acc, (r, _)| {
+                            acc | 1u64.checked_shl(r as u32).unwrap_or(0)
+                        }),
+                ),
+            });
+        }
         with_bits(t.instances as usize, |bits| {
             cols.run(bits, true);
             let mut best: Option<u16> = None;
             let mut mask = 0u64;
             for (inst, first) in t.instance_rows.iter().enumerate() {
-                let Some(row) = t.rows.get(*first as usize) else { continue };
+                let Some(row) = t.rows.get(*first as usize) else {
+                    continue;
+                };
                 if row.shadow.is_some() {
                     continue;
                 }
                 match bits.state(inst) {
                     Tri::True => match t.policy {
-                        HitPolicy::Priority => best = Some(best.map_or(row.rank, |b| b.max(row.rank))),
+                        HitPolicy::Priority => {
+                            best = Some(best.map_or(row.rank, |b| b.max(row.rank)))
+                        }
                         HitPolicy::First => {
                             if best.is_none() {
                                 best = Some(row.rank);
                             }
                         }
-                        HitPolicy::Collect => mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0),
+                        HitPolicy::Collect => {
+                            mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0)
+                        }
                     },
                     Tri::Unknown => return Err(missing(&mut cols, t, inst)),
                     Tri::False => {}
@@ -500,7 +667,7 @@ pub fn eval_table(
         }
         let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
             match trace.as_deref_mut() {
-                None => cols.run(bits, false),
+                None => cols.evaluate(bits, false),
                 Some(tr) => {
                     for row in &t.rows {
                         let (r, failed) = cols.row(row);
@@ -521,7 +688,9 @@ pub fn eval_table(
             }
             let mut fired: Vec<(Fired, &Row)> = Vec::new();
             for (inst, first) in t.instance_rows.iter().enumerate() {
-                let Some(row) = t.rows.get(*first as usize) else { continue };
+                let Some(row) = t.rows.get(*first as usize) else {
+                    continue;
+                };
                 match bits.state(inst) {
                     Tri::True => {
                         let outputs = row
@@ -540,13 +709,19 @@ pub fn eval_table(
                             row,
                         ));
                     }
-                    Tri::Unknown if row.shadow.is_none() => return Err(missing(&mut cols, t, inst)),
+                    Tri::Unknown if row.shadow.is_none() => {
+                        return Err(missing(&mut cols, t, inst))
+                    }
                     _ => {}
                 }
             }
             Ok(fired)
         })?;
-        let actual: Vec<&Fired> = fired.iter().filter(|(_, r)| r.shadow.is_none()).map(|(f, _)| f).collect();
+        let actual: Vec<&Fired> = fired
+            .iter()
+            .filter(|(_, r)| r.shadow.is_none())
+            .map(|(f, _)| f)
+            .collect();
         let decided = decide(def, &actual);
         let not_enforced = not_enforced(program, def, &fired, &decided);
         let mut reports = IndexMap::new();
