@@ -666,7 +666,7 @@ pub fn eval_table(
             return Ok(None);
         }
         let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
-            match trace.as_deref_mut() {
+            match trace {
                 None => cols.evaluate(bits, false),
                 Some(tr) => {
                     for row in &t.rows {
