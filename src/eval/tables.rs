@@ -649,7 +649,7 @@ pub fn eval_table(
     c: &Compiled,
     t: &Table,
     facts: &Facts,
-    mut trace: Option<&mut Vec<RowTrace>>,
+    trace: Option<&mut Vec<RowTrace>>,
 ) -> Result<Option<DecisionResult>, EvalError> {
     let program = &*c.program;
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
