@@ -194,6 +194,7 @@ pub fn read_text(path: &std::path::Path) -> Result<String, Error> {
 #[derive(Clone, Debug)]
 pub struct Policy {
     compiled: Arc<compile::Compiled>,
+    schema: Arc<eval::facts::Schema>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -213,8 +214,10 @@ impl Policy {
         match compile::compile(program, values) {
             Ok(c) => {
                 warnings.extend(c.warnings.iter().cloned());
+                let schema = Arc::new(eval::facts::Schema::new(&c.program));
                 Ok(Policy {
                     compiled: Arc::new(c),
+                    schema,
                     warnings,
                 })
             }
@@ -301,10 +304,15 @@ impl Policy {
         Ok(self.evaluate_bound(&facts)?)
     }
 
+    /// Binds facts straight from JSON text (no intermediate JSON tree).
+    pub fn bind_str(&self, text: &str) -> Result<Facts, FactsError> {
+        eval::facts::bind_str(&self.compiled.program, &self.schema, text)
+    }
+
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
-        let json = eval::facts::parse_json(text)?;
-        self.evaluate_json(&json)
+        let facts = self.bind_str(text)?;
+        Ok(self.evaluate_bound(&facts)?)
     }
 
     /// Evaluates facts from any serializable value (its JSON form must match the schema).

@@ -278,6 +278,26 @@ impl fmt::Display for Value {
     }
 }
 
+impl serde::Serialize for Value {
+    /// As [`Value::to_json`] writes it.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Absent => s.serialize_str("not_configured"),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Version(v) => s.collect_str(v),
+            Value::Str(x) | Value::Enum(x) => s.serialize_str(x),
+            Value::List(items) => s.collect_seq(items.iter()),
+            Value::Record(fields) => s.collect_map(
+                fields
+                    .iter()
+                    .filter(|(_, v)| *v != Value::Absent)
+                    .map(|(k, v)| (k, v)),
+            ),
+        }
+    }
+}
+
 /// Compares two values the way the language does: numbers and versions numerically,
 /// enums by position when `order` is given, strings and enum names as text (ignoring
 /// case when `nocase`). `None` when they cannot be compared.

@@ -148,6 +148,32 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Wrong facts: both binders fail, with the same error.
+    #[test]
+    fn both_binders_reject_the_same_facts(path in prop::sample::select(vec![
+        vec!["device", "os_version"], vec!["device", "jailbroken"], vec!["session", "minutes_offline"],
+        vec!["device", "browsers"], vec!["device"], vec!["request", "kind"], vec!["request", "target"],
+        vec!["request", "chars"], vec!["device", "threat_level"], vec!["request"],
+    ]), bad in prop::sample::select(vec![
+        serde_json::json!(null), serde_json::json!("x"), serde_json::json!(-3), serde_json::json!(1e300),
+        serde_json::json!([1, "a"]), serde_json::json!({"a": 1}), serde_json::json!(true), serde_json::json!("15.1"),
+        serde_json::json!(["edge", null]),
+    ])) {
+        let policy = apprules::Policy::bundled().unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(include_str!("../examples/device.json")).unwrap();
+        let (last, parents) = path.split_last().unwrap();
+        let mut cur = &mut json;
+        for p in parents {
+            cur = &mut cur[*p];
+        }
+        cur[*last] = bad;
+        let a = policy.bind(&json);
+        let b = policy.bind_str(&json.to_string());
+        prop_assert_eq!(a, b, "{}", json);
+    }
+}
+
 #[test]
 fn fmt_keeps_the_bundled_policy() {
     for (name, text) in [

@@ -82,10 +82,15 @@ pub fn bind(program: &Program, json: &serde_json::Value) -> Result<Facts, FactsE
     }
     let mut values = Vec::with_capacity(program.facts.len());
     for (name, def) in &program.facts {
-        let (found, path) = match def.group {
-            Some(g) if !groups.get(g).copied().unwrap_or(false) => (None, String::new()),
-            _ => lookup(json, name)?,
-        };
+        if def
+            .group
+            .is_some_and(|g| !groups.get(g).copied().unwrap_or(false))
+        {
+            // The whole group is absent: so are its facts, defaults included.
+            values.push(Value::Absent);
+            continue;
+        }
+        let (found, path) = lookup(json, name)?;
         let v = match found {
             Some(j) if !j.is_null() => {
                 decode(j, &def.ty, &path).map_err(|error| FactsError::Invalid {
@@ -140,4 +145,512 @@ fn lookup<'a>(
         }
     }
     Ok((Some(cur), path))
+}
+
+/// The fact schema as a tree of JSON objects, for binding facts straight from JSON
+/// text without building a `serde_json::Value` first. Enum values are interned, so
+/// binding them does not allocate.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    root: Node,
+    /// For each fact: its type, and the interned values of its enum (if any).
+    types: Vec<(crate::value::Type, Vec<Value>)>,
+    groups: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    children: Vec<(String, Child)>,
+}
+
+#[derive(Clone, Debug)]
+enum Child {
+    Fact(usize),
+    Object(Node, Option<usize>),
+}
+
+impl Schema {
+    /// The schema of a program's facts.
+    pub fn new(program: &Program) -> Schema {
+        use crate::value::Type;
+        let mut root = Node::default();
+        for (name, _) in &program.facts {
+            let mut node = &mut root;
+            let segs: Vec<&str> = name.split('.').collect();
+            for (i, seg) in segs.iter().enumerate() {
+                let prefix = segs[..=i].join(".");
+                if i + 1 == segs.len() {
+                    if let Some(id) = program.facts.get_index_of(name) {
+                        node.children.push((seg.to_string(), Child::Fact(id)));
+                    }
+                    break;
+                }
+                let pos = match node
+                    .children
+                    .iter()
+                    .position(|(k, c)| k == seg && matches!(c, Child::Object(..)))
+                {
+                    Some(p) => p,
+                    None => {
+                        let group = program.groups.get_index_of(&prefix);
+                        node.children
+                            .push((seg.to_string(), Child::Object(Node::default(), group)));
+                        node.children.len() - 1
+                    }
+                };
+                node = match &mut node.children[pos].1 {
+                    Child::Object(n, _) => n,
+                    Child::Fact(_) => return Schema::fallback(program),
+                };
+            }
+        }
+        let types = program
+            .facts
+            .values()
+            .map(|f| {
+                let interned = match &f.ty {
+                    Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
+                    Type::List(inner) => match &**inner {
+                        Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                (f.ty.clone(), interned)
+            })
+            .collect();
+        Schema {
+            root,
+            types,
+            groups: program.groups.len(),
+        }
+    }
+
+    /// A schema that never matches (facts then bind through `serde_json::Value`).
+    fn fallback(program: &Program) -> Schema {
+        Schema {
+            root: Node::default(),
+            types: Vec::new(),
+            groups: program.groups.len(),
+        }
+    }
+}
+
+/// Binds facts straight from JSON text. Same result as [`parse_json`] then [`bind`].
+pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts, FactsError> {
+    use serde::de::DeserializeSeed;
+    if schema.types.len() != program.facts.len() {
+        return bind(program, &parse_json(text)?);
+    }
+    let mut out = Out {
+        values: vec![Value::Absent; program.facts.len()],
+        groups: vec![false; schema.groups],
+        error: None,
+        seen_root: false,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let r = NodeSeed {
+        node: &schema.root,
+        schema,
+        program,
+        out: &mut out,
+        path: "",
+    }
+    .deserialize(&mut de)
+    .and_then(|_| de.end());
+    if let Some(e) = out.error.take() {
+        return Err(e);
+    }
+    if let Err(e) = r {
+        return Err(FactsError::Syntax {
+            message: e.to_string(),
+        });
+    }
+    if !out.seen_root {
+        return Err(FactsError::NotAnObject {
+            path: "$".into(),
+            found: "not an object".into(),
+        });
+    }
+    let Out {
+        mut values, groups, ..
+    } = out;
+    for (i, (name, def)) in program.facts.iter().enumerate() {
+        let in_absent_group = def
+            .group
+            .is_some_and(|g| !groups.get(g).copied().unwrap_or(false));
+        let Some(slot) = values.get_mut(i) else {
+            continue;
+        };
+        if in_absent_group {
+            *slot = Value::Absent;
+        }
+        if matches!(slot, Value::Absent) {
+            match &def.default {
+                Some(d) if !in_absent_group => *slot = d.clone(),
+                _ if def.optional || def.group.is_some() => {}
+                _ => {
+                    return Err(FactsError::Missing {
+                        fact: name.clone(),
+                        path: json_path(name),
+                    })
+                }
+            }
+        }
+    }
+    Ok(Facts { values, groups })
+}
+
+struct Out {
+    values: Vec<Value>,
+    groups: Vec<bool>,
+    error: Option<FactsError>,
+    seen_root: bool,
+}
+
+struct NodeSeed<'a> {
+    node: &'a Node,
+    schema: &'a Schema,
+    program: &'a Program,
+    out: &'a mut Out,
+    path: &'a str,
+}
+
+impl NodeSeed<'_> {
+    fn fail<E: serde::de::Error>(&mut self, found: &str) -> E {
+        let path = if self.path.is_empty() {
+            "$".to_string()
+        } else {
+            format!("$.{}", self.path)
+        };
+        self.out.error = Some(FactsError::NotAnObject {
+            path,
+            found: found.to_string(),
+        });
+        E::custom("facts")
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NodeSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        if self.path.is_empty() {
+            let mut s = self;
+            return Err(s.fail("null"));
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(mut self, v: bool) -> Result<(), E> {
+        Err(self.fail(&v.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(mut self, v: i64) -> Result<(), E> {
+        Err(self.fail(&v.to_string()))
+    }
+    fn visit_u64<E: serde::de::Error>(mut self, v: u64) -> Result<(), E> {
+        Err(self.fail(&v.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(mut self, v: f64) -> Result<(), E> {
+        Err(self.fail(&f64_text(v)))
+    }
+    fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<(), E> {
+        Err(
+            self.fail(&crate::value::describe_json(&serde_json::Value::String(
+                v.to_string(),
+            ))),
+        )
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, _: A) -> Result<(), A::Error> {
+        Err(self.fail("an array"))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let NodeSeed {
+            node,
+            schema,
+            program,
+            out,
+            path,
+        } = self;
+        if path.is_empty() {
+            out.seen_root = true;
+        }
+        while let Some(key) = map.next_key_seed(KeySeed(node))? {
+            let Some(idx) = key else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            };
+            let Some((name, child)) = node.children.get(idx) else {
+                continue;
+            };
+            match child {
+                Child::Fact(id) => {
+                    let (ty, interned) = match schema.types.get(*id) {
+                        Some(t) => t,
+                        None => continue,
+                    };
+                    let fact = program
+                        .facts
+                        .get_index(*id)
+                        .map(|(k, _)| k.as_str())
+                        .unwrap_or("");
+                    let v = map.next_value_seed(ValueSeed {
+                        ty,
+                        interned,
+                        fact,
+                        path: fact.to_string(),
+                        error: &mut out.error,
+                    })?;
+                    if let Some(slot) = out.values.get_mut(*id) {
+                        *slot = v;
+                    }
+                }
+                Child::Object(child_node, group) => {
+                    let sub = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    let mut present = false;
+                    map.next_value_seed(PresenceSeed {
+                        inner: NodeSeed {
+                            node: child_node,
+                            schema,
+                            program,
+                            out,
+                            path: &sub,
+                        },
+                        present: &mut present,
+                    })?;
+                    if let (Some(g), true) = (group, present) {
+                        if let Some(slot) = out.groups.get_mut(*g) {
+                            *slot = true;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Tells whether an object (rather than `null`) was there.
+struct PresenceSeed<'a, 'b> {
+    inner: NodeSeed<'a>,
+    present: &'b mut bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PresenceSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let present = self.present;
+        let inner = self.inner;
+        d.deserialize_any(PresenceVisitor { inner, present })
+    }
+}
+
+struct PresenceVisitor<'a, 'b> {
+    inner: NodeSeed<'a>,
+    present: &'b mut bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for PresenceVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        *self.present = true;
+        serde::de::Visitor::visit_map(self.inner, map)
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
+        serde::de::Visitor::visit_bool(self.inner, v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        serde::de::Visitor::visit_i64(self.inner, v)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        serde::de::Visitor::visit_u64(self.inner, v)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        serde::de::Visitor::visit_f64(self.inner, v)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        serde::de::Visitor::visit_str(self.inner, v)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        serde::de::Visitor::visit_seq(self.inner, seq)
+    }
+}
+
+/// A float as serde_json prints it (as `describe_json` shows it).
+fn f64_text(v: f64) -> String {
+    serde_json::Number::from_f64(v)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// Finds a key among a node's children without allocating.
+struct KeySeed<'a>(&'a Node);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.children.iter().position(|(k, _)| k == v))
+    }
+}
+
+/// Decodes one fact's value straight from JSON.
+struct ValueSeed<'a> {
+    ty: &'a crate::value::Type,
+    interned: &'a [Value],
+    fact: &'a str,
+    path: String,
+    error: &'a mut Option<FactsError>,
+}
+
+impl ValueSeed<'_> {
+    fn fail<E: serde::de::Error>(&mut self, found: String) -> E {
+        *self.error = Some(FactsError::Invalid {
+            fact: self.fact.to_string(),
+            error: DecodeError {
+                path: json_path(&self.path),
+                expected: crate::value::expected_text(self.ty),
+                found,
+            },
+        });
+        E::custom("facts")
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&crate::value::expected_text(self.ty))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Absent)
+    }
+
+    fn visit_bool<E: serde::de::Error>(mut self, v: bool) -> Result<Value, E> {
+        match self.ty {
+            crate::value::Type::Bool => Ok(Value::Bool(v)),
+            _ => Err(self.fail(v.to_string())),
+        }
+    }
+
+    fn visit_i64<E: serde::de::Error>(mut self, v: i64) -> Result<Value, E> {
+        match self.ty {
+            crate::value::Type::Int { min } if min.is_none_or(|m| v >= m) => Ok(Value::Int(v)),
+            _ => Err(self.fail(v.to_string())),
+        }
+    }
+
+    fn visit_u64<E: serde::de::Error>(mut self, v: u64) -> Result<Value, E> {
+        match i64::try_from(v) {
+            Ok(i) => self.visit_i64(i),
+            Err(_) => Err(self.fail(v.to_string())),
+        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(mut self, v: f64) -> Result<Value, E> {
+        Err(self.fail(f64_text(v)))
+    }
+
+    fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<Value, E> {
+        use crate::value::Type;
+        let found =
+            |v: &str| crate::value::describe_json(&serde_json::Value::String(v.to_string()));
+        match self.ty {
+            Type::Str { nocase: true } => Ok(Value::str(&v.to_ascii_lowercase())),
+            Type::Str { nocase: false } => Ok(Value::str(v)),
+            Type::Version => match crate::value::Version::parse(v) {
+                Some(x) => Ok(Value::Version(x)),
+                None => Err(self.fail(found(v))),
+            },
+            Type::Enum(_) => match self.interned.iter().find(|x| x.as_text() == Some(v)) {
+                Some(x) => Ok(x.clone()),
+                None => Err(self.fail(found(v))),
+            },
+            _ => Err(self.fail(found(v))),
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+        let crate::value::Type::List(inner) = self.ty else {
+            return Err(self.fail("an array".into()));
+        };
+        let mut items = Vec::new();
+        loop {
+            let path = format!("{}[{}]", self.path, items.len());
+            let next = seq.next_element_seed(ValueSeed {
+                ty: inner,
+                interned: self.interned,
+                fact: self.fact,
+                path,
+                error: self.error,
+            })?;
+            match next {
+                Some(Value::Absent) => {
+                    let path = format!("{}[{}]", self.path, items.len());
+                    *self.error = Some(FactsError::Invalid {
+                        fact: self.fact.to_string(),
+                        error: DecodeError {
+                            path: json_path(&path),
+                            expected: crate::value::expected_text(inner),
+                            found: "null".into(),
+                        },
+                    });
+                    return Err(serde::de::Error::custom("facts"));
+                }
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        Ok(Value::List(std::sync::Arc::new(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, _: A) -> Result<Value, A::Error> {
+        Err(self.fail("an object".into()))
+    }
 }

@@ -95,35 +95,29 @@ impl DecisionResult {
     /// The JSON shape of the spec: reports, the outcome field, outputs, `reasons`,
     /// `not_enforced`.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut m = serde_json::Map::new();
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for DecisionResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
         for (k, v) in &self.reports {
             if *v != Value::Absent {
-                m.insert(k.clone(), v.to_json());
+                m.serialize_entry(k, v)?;
             }
         }
         match self.policy {
-            HitPolicy::Collect => {
-                m.insert(self.field.clone(), serde_json::json!(self.outcomes));
-            }
-            _ => {
-                m.insert(
-                    self.field.clone(),
-                    self.outcomes
-                        .first()
-                        .map(|o| serde_json::json!(o))
-                        .unwrap_or(serde_json::Value::Null),
-                );
-            }
+            HitPolicy::Collect => m.serialize_entry(&self.field, &self.outcomes)?,
+            _ => m.serialize_entry(&self.field, &self.outcomes.first())?,
         }
         for (k, v) in &self.outputs {
-            m.insert(k.clone(), v.to_json());
+            m.serialize_entry(k, v)?;
         }
-        m.insert(
-            "reasons".into(),
-            serde_json::to_value(&self.reasons).unwrap_or(serde_json::Value::Null),
-        );
-        m.insert("not_enforced".into(), serde_json::json!(self.not_enforced));
-        serde_json::Value::Object(m)
+        m.serialize_entry("reasons", &self.reasons)?;
+        m.serialize_entry("not_enforced", &self.not_enforced)?;
+        m.end()
     }
 }
 
