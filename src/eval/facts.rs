@@ -160,6 +160,8 @@ pub struct Schema {
 
 #[derive(Clone, Debug, Default)]
 struct Node {
+    /// The dotted path of this object (empty for the root).
+    path: String,
     children: Vec<(String, Child)>,
 }
 
@@ -193,14 +195,17 @@ impl Schema {
                     Some(p) => p,
                     None => {
                         let group = program.groups.get_index_of(&prefix);
-                        node.children
-                            .push((seg.to_string(), Child::Object(Node::default(), group)));
+                        let child = Node {
+                            path: prefix.clone(),
+                            children: Vec::new(),
+                        };
+                        node.children.push((seg.to_string(), Child::Object(child, group)));
                         node.children.len() - 1
                     }
                 };
-                node = match &mut node.children[pos].1 {
-                    Child::Object(n, _) => n,
-                    Child::Fact(_) => return Schema::fallback(program),
+                node = match node.children.get_mut(pos).map(|c| &mut c.1) {
+                    Some(Child::Object(n, _)) => n,
+                    _ => return Schema::fallback(program),
                 };
             }
         }
@@ -254,7 +259,6 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
         schema,
         program,
         out: &mut out,
-        path: "",
     }
     .deserialize(&mut de)
     .and_then(|_| de.end());
@@ -313,15 +317,14 @@ struct NodeSeed<'a> {
     schema: &'a Schema,
     program: &'a Program,
     out: &'a mut Out,
-    path: &'a str,
 }
 
 impl NodeSeed<'_> {
     fn fail<E: serde::de::Error>(&mut self, found: &str) -> E {
-        let path = if self.path.is_empty() {
+        let path = if self.node.path.is_empty() {
             "$".to_string()
         } else {
-            format!("$.{}", self.path)
+            format!("$.{}", self.node.path)
         };
         self.out.error = Some(FactsError::NotAnObject {
             path,
@@ -347,7 +350,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        if self.path.is_empty() {
+        if self.node.path.is_empty() {
             let mut s = self;
             return Err(s.fail("null"));
         }
@@ -383,9 +386,8 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
             schema,
             program,
             out,
-            path,
         } = self;
-        if path.is_empty() {
+        if node.path.is_empty() {
             out.seen_root = true;
         }
         while let Some(key) = map.next_key_seed(KeySeed(node))? {
@@ -393,7 +395,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                 map.next_value::<serde::de::IgnoredAny>()?;
                 continue;
             };
-            let Some((name, child)) = node.children.get(idx) else {
+            let Some((_, child)) = node.children.get(idx) else {
                 continue;
             };
             match child {
@@ -411,7 +413,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                         ty,
                         interned,
                         fact,
-                        path: fact.to_string(),
+                        item: None,
                         error: &mut out.error,
                     })?;
                     if let Some(slot) = out.values.get_mut(*id) {
@@ -419,11 +421,6 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                     }
                 }
                 Child::Object(child_node, group) => {
-                    let sub = if path.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{path}.{name}")
-                    };
                     let mut present = false;
                     map.next_value_seed(PresenceSeed {
                         inner: NodeSeed {
@@ -431,7 +428,6 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                             schema,
                             program,
                             out,
-                            path: &sub,
                         },
                         present: &mut present,
                     })?;
@@ -535,16 +531,25 @@ struct ValueSeed<'a> {
     ty: &'a crate::value::Type,
     interned: &'a [Value],
     fact: &'a str,
-    path: String,
+    /// The position in the fact's list, for list items.
+    item: Option<usize>,
     error: &'a mut Option<FactsError>,
 }
 
 impl ValueSeed<'_> {
+    /// The JSON path, built only when there is an error to report.
+    fn path(&self) -> String {
+        match self.item {
+            Some(i) => format!("{}[{i}]", json_path(self.fact)),
+            None => json_path(self.fact),
+        }
+    }
+
     fn fail<E: serde::de::Error>(&mut self, found: String) -> E {
         *self.error = Some(FactsError::Invalid {
             fact: self.fact.to_string(),
             error: DecodeError {
-                path: json_path(&self.path),
+                path: self.path(),
                 expected: crate::value::expected_text(self.ty),
                 found,
             },
@@ -602,7 +607,10 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
         let found =
             |v: &str| crate::value::describe_json(&serde_json::Value::String(v.to_string()));
         match self.ty {
-            Type::Str { nocase: true } => Ok(Value::str(&v.to_ascii_lowercase())),
+            Type::Str { nocase: true } if v.bytes().any(|b| b.is_ascii_uppercase()) => {
+                Ok(Value::str(&v.to_ascii_lowercase()))
+            }
+            Type::Str { nocase: true } => Ok(Value::str(v)),
             Type::Str { nocase: false } => Ok(Value::str(v)),
             Type::Version => match crate::value::Version::parse(v) {
                 Some(x) => Ok(Value::Version(x)),
@@ -622,21 +630,20 @@ impl<'de> serde::de::Visitor<'de> for ValueSeed<'_> {
         };
         let mut items = Vec::new();
         loop {
-            let path = format!("{}[{}]", self.path, items.len());
             let next = seq.next_element_seed(ValueSeed {
                 ty: inner,
                 interned: self.interned,
                 fact: self.fact,
-                path,
+                item: Some(items.len()),
                 error: self.error,
             })?;
             match next {
                 Some(Value::Absent) => {
-                    let path = format!("{}[{}]", self.path, items.len());
+                    let path = format!("{}[{}]", json_path(self.fact), items.len());
                     *self.error = Some(FactsError::Invalid {
                         fact: self.fact.to_string(),
                         error: DecodeError {
-                            path: json_path(&path),
+                            path,
                             expected: crate::value::expected_text(inner),
                             found: "null".into(),
                         },
