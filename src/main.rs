@@ -512,8 +512,6 @@ fn eval_line(p: &Policy, line: &str) -> Result<String, String> {
     if line.trim().is_empty() {
         return Ok(String::new());
     }
-    let json: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let d = p.evaluate_json(&json).map_err(|e| e.to_string())?;
-    serde_json::to_string(&d.to_json()).map_err(|e| e.to_string())
+    let d = p.evaluate_str(line).map_err(|e| e.to_string())?;
+    serde_json::to_string(&d).map_err(|e| e.to_string())
 }

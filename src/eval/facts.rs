@@ -199,7 +199,8 @@ impl Schema {
                             path: prefix.clone(),
                             children: Vec::new(),
                         };
-                        node.children.push((seg.to_string(), Child::Object(child, group)));
+                        node.children
+                            .push((seg.to_string(), Child::Object(child, group)));
                         node.children.len() - 1
                     }
                 };

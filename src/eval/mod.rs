@@ -137,12 +137,13 @@ impl Decisions {
 
     /// The JSON object `eval` prints.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(
-            self.decisions
-                .iter()
-                .map(|(k, d)| (k.clone(), d.to_json()))
-                .collect(),
-        )
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for Decisions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.decisions.iter())
     }
 }
 
