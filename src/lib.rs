@@ -35,7 +35,10 @@ pub mod graph;
 pub mod logic;
 pub mod settings;
 pub mod source;
+#[cfg(feature = "proptest")]
 pub mod strategies;
+#[cfg(not(feature = "proptest"))]
+pub(crate) mod strategies;
 pub mod syntax;
 pub mod testing;
 pub mod value;
@@ -263,7 +266,7 @@ impl Policy {
 
     /// The index of a decision, for [`Policy::outcome`] and [`Policy::evaluate_one`].
     pub fn decision_index(&self, name: &str) -> Option<usize> {
-        self.compiled.tables.iter().position(|t| t.name == name)
+        self.compiled.tables.iter().position(|t| &*t.name == name)
     }
 
     /// One decision's outcome only — no reasons, outputs or `not_enforced`: the fast

@@ -462,6 +462,24 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    // A progress bar on a terminal only; none when stderr is piped.
+    let bar = if std::io::stderr().is_terminal() {
+        let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let b = if total > 0 && path != Path::new("-") {
+            indicatif::ProgressBar::new(total)
+        } else {
+            indicatif::ProgressBar::new_spinner()
+        };
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
     let mut errors = 0usize;
     let mut line_no = 0usize;
     let mut chunk: Vec<String> = Vec::with_capacity(CHUNK);
@@ -480,6 +498,10 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
         }
         let results: Vec<Result<String, String>> =
             chunk.par_iter().map(|l| eval_line(p, l)).collect();
+        if let Some(b) = &bar {
+            b.inc(chunk.iter().map(|l| l.len() as u64 + 1).sum());
+            b.set_message(format!("{} records", line_no + chunk.len()));
+        }
         for r in results {
             line_no += 1;
             match r {
@@ -492,10 +514,15 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                     errors += 1;
                     let err = serde_json::json!({"error": e, "line": line_no});
                     let _ = writeln!(out, "{err}");
-                    eprintln!("error: line {line_no}: {e}");
+                    if bar.is_none() {
+                        eprintln!("error: line {line_no}: {e}");
+                    }
                 }
             }
         }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
     let _ = out.flush();
     if errors > 0 {

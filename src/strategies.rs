@@ -212,6 +212,7 @@ fn insert(root: &mut J, name: &str, v: J) {
 }
 
 /// Setting values for a program, as the JSON object of `--settings`.
+#[cfg_attr(not(feature = "proptest"), allow(dead_code))]
 pub fn settings_strategy(program: &Program) -> BoxedStrategy<J> {
     let c = constants(program, &[]);
     let parts: Vec<BoxedStrategy<(String, J)>> = program

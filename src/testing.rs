@@ -214,7 +214,7 @@ fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Op
     };
     for d in decisions.decisions.values() {
         for r in &d.reasons {
-            if let Some(i) = program.rules.iter().position(|x| x.name == r.rule) {
+            if let Some(i) = program.rules.iter().position(|x| *x.name == *r.rule) {
                 covered.insert(i);
             }
         }

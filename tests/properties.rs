@@ -42,7 +42,7 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
                     let expected = match d.get(&t.name) {
                         None => apprules::eval::tables::Outcome::NotTaken,
                         Some(r) if r.policy == apprules::syntax::ast::HitPolicy::Collect => {
-                            let def = &policy.program().decisions[&t.name];
+                            let def = &policy.program().decisions[&*t.name];
                             apprules::eval::tables::Outcome::Set(
                                 r.outcomes
                                     .iter()
@@ -51,9 +51,9 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
                             )
                         }
                         Some(r) => {
-                            let def = &policy.program().decisions[&t.name];
+                            let def = &policy.program().decisions[&*t.name];
                             apprules::eval::tables::Outcome::One(
-                                def.outcomes.index(r.outcomes[0].as_str()).unwrap() as u16,
+                                def.outcomes.index(&r.outcomes[0]).unwrap() as u16,
                             )
                         }
                     };

@@ -228,7 +228,8 @@ fn compile_table(
         default_rank,
         computed,
         decision: d,
-        name: def.name.clone(),
+        name: Arc::from(def.name.as_str()),
+        field: Arc::from(def.field.as_str()),
         policy: def.policy,
         columns: cols.list,
         rows,
@@ -424,11 +425,18 @@ fn expand_rule(
                 .outcomes
                 .index(outcome.as_text().unwrap_or_default())
                 .unwrap_or(0) as u16;
+            let rule_name: Arc<str> = Arc::from(rule.name.as_str());
+            let about_name: Option<Arc<str>> = rule
+                .about
+                .and_then(|s| program.settings.get_index(s))
+                .map(|(k, _)| Arc::from(k.as_str()));
             for mut alt in alts {
                 alt.sort_by_key(|(c, _)| *c);
                 let tests: Vec<(u32, Test)> = alt.into_iter().map(|(c, t)| (c as u32, t)).collect();
                 rows.push(Row {
                     rule: ri,
+                    rule_name: rule_name.clone(),
+                    about_name: about_name.clone(),
                     instance: *instance,
                     checks: tests.iter().map(|(c, t)| (*c, Check::new(t))).collect(),
                     tests,

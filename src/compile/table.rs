@@ -61,6 +61,10 @@ pub enum Test {
 pub struct Row {
     /// Index of the rule in the program.
     pub rule: usize,
+    /// The rule's name (shared with the reasons).
+    pub rule_name: Arc<str>,
+    /// The name of the setting the rule is about.
+    pub about_name: Option<Arc<str>>,
     /// Rows with the same instance come from one rule instance (alternatives of `or`).
     pub instance: u32,
     /// The row's tests, by column, in column order; a column not listed is "any".
@@ -203,7 +207,9 @@ pub struct Table {
     /// The decision.
     pub decision: DecisionId,
     /// Its name.
-    pub name: String,
+    pub name: Arc<str>,
+    /// The JSON field of its outcome.
+    pub field: Arc<str>,
     /// Hit policy.
     pub policy: HitPolicy,
     /// The columns.

@@ -130,13 +130,13 @@ fn decision(
         reports.insert(n.clone(), i.eval(e, &mut Vec::new()));
     }
     Ok(Some(DecisionResult {
-        name: name.clone(),
-        field: def.field.clone(),
+        name: Arc::from(name.as_str()),
+        field: Arc::from(def.field.as_str()),
         policy: def.policy,
         outcomes: decided.outcomes,
         outputs: decided.outputs,
         reports,
-        reasons: reasons(program, &refs),
+        reasons: reasons(&refs),
         not_enforced,
     }))
 }
@@ -225,6 +225,11 @@ impl<'a> Interp<'a> {
                 }
                 out.push(Fired {
                     rule: ri,
+                    rule_name: Arc::from(rule.name.as_str()),
+                    about_name: rule
+                        .about
+                        .and_then(|s| self.program.settings.get_index(s))
+                        .map(|(k, _)| Arc::from(k.as_str())),
                     outcome,
                     outputs,
                     message: Arc::from(message),

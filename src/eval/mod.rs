@@ -10,7 +10,7 @@ pub mod facts;
 pub mod interp;
 pub mod tables;
 
-use crate::check::ir::{DecisionDef, Program, SettingId};
+use crate::check::ir::{DecisionDef, SettingId};
 use crate::syntax::ast::HitPolicy;
 use crate::value::Value;
 use indexmap::IndexMap;
@@ -38,6 +38,10 @@ pub enum EvalError {
 pub struct Fired {
     /// Rule index.
     pub rule: usize,
+    /// The rule's name.
+    pub rule_name: Arc<str>,
+    /// The name of the setting it is about.
+    pub about_name: Option<Arc<str>>,
     /// Its outcome.
     pub outcome: Value,
     /// Its outputs (index into the decision's outputs).
@@ -52,26 +56,26 @@ pub struct Fired {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reason {
     /// The setting the rule implements (`null` for custom rules without `about`).
-    pub setting: Option<String>,
+    pub setting: Option<Arc<str>>,
     /// The outcome the rule gave.
-    pub outcome: String,
+    pub outcome: Arc<str>,
     /// Why.
-    pub message: String,
+    pub message: Arc<str>,
     /// The rule's name.
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// One decision's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecisionResult {
     /// The decision's name.
-    pub name: String,
+    pub name: Arc<str>,
     /// The JSON field of the outcome (`outcome`, `steps`...).
-    pub field: String,
+    pub field: Arc<str>,
     /// The hit policy.
     pub policy: HitPolicy,
     /// The outcome (priority and first), or every outcome (collect).
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<Arc<str>>,
     /// Outputs set by the winning rules.
     pub outputs: IndexMap<String, Value>,
     /// Values reported from the facts.
@@ -88,7 +92,7 @@ impl DecisionResult {
     pub fn outcome(&self) -> Option<&str> {
         match self.policy {
             HitPolicy::Collect => None,
-            _ => self.outcomes.first().map(String::as_str),
+            _ => self.outcomes.first().map(|o| &**o),
         }
     }
 
@@ -109,8 +113,8 @@ impl Serialize for DecisionResult {
             }
         }
         match self.policy {
-            HitPolicy::Collect => m.serialize_entry(&self.field, &self.outcomes)?,
-            _ => m.serialize_entry(&self.field, &self.outcomes.first())?,
+            HitPolicy::Collect => m.serialize_entry(&*self.field, &self.outcomes)?,
+            _ => m.serialize_entry(&*self.field, &self.outcomes.first())?,
         }
         for (k, v) in &self.outputs {
             m.serialize_entry(k, v)?;
@@ -126,7 +130,7 @@ impl Serialize for DecisionResult {
 pub struct Decisions {
     /// By decision name, in declaration order; decisions whose `only when` does not
     /// hold are left out.
-    pub decisions: IndexMap<String, DecisionResult>,
+    pub decisions: IndexMap<Arc<str>, DecisionResult>,
 }
 
 impl Decisions {
@@ -151,7 +155,7 @@ impl Serialize for Decisions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decided {
     /// The outcome, or every outcome for collect.
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<Arc<str>>,
     /// The outputs of the winning rules.
     pub outputs: IndexMap<String, Value>,
 }
@@ -171,27 +175,23 @@ pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
         HitPolicy::First => fired.iter().copied().take(1).collect(),
         HitPolicy::Collect => fired.to_vec(),
     };
-    let outcomes: Vec<String> = match def.policy {
+    let outcomes: Vec<Arc<str>> = match def.policy {
         HitPolicy::Collect => {
-            let mut idx: Vec<usize> = winners.iter().map(|f| rank(&f.outcome)).collect();
-            idx.sort_unstable();
-            idx.dedup();
-            idx.into_iter()
-                .filter_map(|i| def.outcomes.variants.get(i).cloned())
-                .collect()
+            let mut picked: Vec<(usize, Arc<str>)> = Vec::with_capacity(winners.len());
+            for f in &winners {
+                if let Value::Enum(o) = &f.outcome {
+                    let r = rank(&f.outcome);
+                    if !picked.iter().any(|(x, _)| *x == r) {
+                        picked.push((r, o.clone()));
+                    }
+                }
+            }
+            picked.sort_unstable_by_key(|(r, _)| *r);
+            picked.into_iter().map(|(_, o)| o).collect()
         }
-        _ => match winners.first() {
-            Some(f) => f
-                .outcome
-                .as_text()
-                .map(|s| vec![s.to_string()])
-                .unwrap_or_default(),
-            None => def
-                .default
-                .as_ref()
-                .and_then(|d| d.as_text())
-                .map(|s| vec![s.to_string()])
-                .unwrap_or_default(),
+        _ => match winners.first().map(|f| &f.outcome).or(def.default.as_ref()) {
+            Some(Value::Enum(o)) => vec![o.clone()],
+            _ => Vec::new(),
         },
     };
     let mut outputs: IndexMap<String, Value> = IndexMap::new();
@@ -225,21 +225,17 @@ pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
 }
 
 /// The reasons for a list of fired rules.
-pub fn reasons(program: &Program, fired: &[&Fired]) -> Vec<Reason> {
+pub fn reasons(fired: &[&Fired]) -> Vec<Reason> {
     fired
         .iter()
         .map(|f| Reason {
-            setting: f
-                .about
-                .and_then(|s| program.settings.get_index(s))
-                .map(|(k, _)| k.clone()),
-            outcome: f.outcome.as_text().unwrap_or_default().to_string(),
-            message: f.message.to_string(),
-            rule: program
-                .rules
-                .get(f.rule)
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
+            setting: f.about_name.clone(),
+            outcome: match &f.outcome {
+                Value::Enum(o) => o.clone(),
+                other => Arc::from(other.to_string()),
+            },
+            message: f.message.clone(),
+            rule: f.rule_name.clone(),
         })
         .collect()
 }

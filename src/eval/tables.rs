@@ -533,7 +533,7 @@ fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
         }
     }
     EvalError::MissingFact {
-        decision: t.name.clone(),
+        decision: t.name.to_string(),
         fact,
         rule,
     }
@@ -546,7 +546,7 @@ fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
     match cols.dnf(w) {
         (Tri::False, _) => Ok(false),
         (Tri::Unknown, col) => Err(EvalError::MissingFact {
-            decision: t.name.clone(),
+            decision: t.name.to_string(),
             fact: col
                 .and_then(|i| t.columns.get(i))
                 .map(|c| column_fact(c, cols.program))
@@ -701,6 +701,8 @@ pub fn eval_table(
                         fired.push((
                             Fired {
                                 rule: row.rule,
+                                rule_name: row.rule_name.clone(),
+                                about_name: row.about_name.clone(),
                                 outcome: row.outcome.clone(),
                                 outputs,
                                 message: row.message.clone(),
@@ -730,12 +732,12 @@ pub fn eval_table(
         }
         Ok(Some(DecisionResult {
             name: t.name.clone(),
-            field: def.field.clone(),
+            field: t.field.clone(),
             policy: def.policy,
             outcomes: decided.outcomes,
             outputs: decided.outputs,
             reports,
-            reasons: reasons(program, &actual),
+            reasons: reasons(&actual),
             not_enforced,
         }))
     })
