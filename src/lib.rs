@@ -11,7 +11,8 @@
 //! The standard Intune iOS/iPadOS app protection policy is bundled ([`BUNDLED`]).
 //!
 //! ```
-//! let policy = apprules::Policy::bundled().unwrap();
+//! # fn main() -> Result<(), apprules::Error> {
+//! let policy = apprules::Policy::bundled()?;
 //! let facts = serde_json::json!({
 //!     "device": {"os_version": "17.1", "model": "iPhone15,2", "jailbroken": true,
 //!                "mdm_enrolled": false, "passcode_set": true, "company_portal": false,
@@ -21,8 +22,10 @@
 //!     "session": {"account": "org", "minutes_inactive": 0, "minutes_offline": 0,
 //!                 "failed_pin_attempts": 0, "days_since_pin_change": 0}
 //! });
-//! let decisions = policy.evaluate_json(&facts).unwrap();
-//! assert_eq!(decisions.get("launch").unwrap().outcome(), Some("block"));
+//! let decisions = policy.evaluate_json(&facts)?;
+//! assert_eq!(decisions.get("launch").and_then(|d| d.outcome()), Some("block"));
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod builtins;

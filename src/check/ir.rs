@@ -346,6 +346,40 @@ impl TExpr {
     }
 }
 
+impl Program {
+    /// The name of a fact (empty for an unknown id).
+    pub fn fact_name(&self, id: FactId) -> &str {
+        self.facts
+            .get_index(id)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
+    }
+
+    /// The name of a fact group.
+    pub fn group_name(&self, id: usize) -> &str {
+        self.groups
+            .get_index(id)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
+    }
+
+    /// The name of a setting.
+    pub fn setting_name(&self, id: SettingId) -> &str {
+        self.settings
+            .get_index(id)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
+    }
+
+    /// The name of a decision.
+    pub fn decision_name(&self, id: DecisionId) -> &str {
+        self.decisions
+            .get_index(id)
+            .map(|(k, _)| k.as_str())
+            .unwrap_or("")
+    }
+}
+
 impl TExpr {
     /// The expression as rule text, with declared names.
     pub fn display(&self, p: &Program) -> String {

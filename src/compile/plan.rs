@@ -228,15 +228,20 @@ fn mask_at(cells: &[(usize, Vec<&Check>)], v: &Value) -> Option<u128> {
     Some(m)
 }
 
-fn ints(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
-    let mut starts = vec![i64::MIN];
+/// Interval starts and masks for a column whose every check is a range, read by
+/// `range` (which also says what a value of the column is); `None` otherwise.
+fn intervals<T: Ord + Copy + CheckedStep>(
+    cells: &[(usize, Vec<&Check>)],
+    min: T,
+    range: impl Fn(&Check) -> Option<(T, T)>,
+    value: impl Fn(T) -> Value,
+) -> Option<(Vec<T>, Vec<u128>)> {
+    let mut starts = vec![min];
     for (_, ks) in cells {
         for k in ks {
-            let Check::IntRange(lo, hi) = k else {
-                return None;
-            };
-            starts.push(*lo);
-            if let Some(h) = hi.checked_add(1) {
+            let (lo, hi) = range(k)?;
+            starts.push(lo);
+            if let Some(h) = hi.next() {
                 starts.push(h);
             }
         }
@@ -245,30 +250,43 @@ fn ints(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
     starts.dedup();
     let masks = starts
         .iter()
-        .map(|s| mask_at(cells, &Value::Int(*s)))
+        .map(|s| mask_at(cells, &value(*s)))
         .collect::<Option<Vec<_>>>()?;
+    Some((starts, masks))
+}
+
+/// The successor of an integer, if any.
+trait CheckedStep: Sized {
+    fn next(self) -> Option<Self>;
+}
+
+impl CheckedStep for i64 {
+    fn next(self) -> Option<i64> {
+        self.checked_add(1)
+    }
+}
+
+impl CheckedStep for u128 {
+    fn next(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+}
+
+fn ints(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
+    let range = |k: &Check| match k {
+        Check::IntRange(lo, hi) => Some((*lo, *hi)),
+        _ => None,
+    };
+    let (starts, masks) = intervals(cells, i64::MIN, range, Value::Int)?;
     Some(Lookup::Ints { starts, masks })
 }
 
 fn versions(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
-    let mut starts = vec![0u128];
-    for (_, ks) in cells {
-        for k in ks {
-            let Check::VersionRange(lo, hi) = k else {
-                return None;
-            };
-            starts.push(*lo);
-            if let Some(h) = hi.checked_add(1) {
-                starts.push(h);
-            }
-        }
-    }
-    starts.sort_unstable();
-    starts.dedup();
-    let masks = starts
-        .iter()
-        .map(|s| mask_at(cells, &Value::Version(Version(*s))))
-        .collect::<Option<Vec<_>>>()?;
+    let range = |k: &Check| match k {
+        Check::VersionRange(lo, hi) => Some((*lo, *hi)),
+        _ => None,
+    };
+    let (starts, masks) = intervals(cells, 0u128, range, |x| Value::Version(Version(x)))?;
     Some(Lookup::Versions { starts, masks })
 }
 

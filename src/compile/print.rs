@@ -7,16 +7,8 @@ use crate::check::ir::Program;
 pub fn column_name(c: &CExpr, p: &Program) -> String {
     match c {
         CExpr::Const(v) => v.to_string(),
-        CExpr::Fact(f) => p
-            .facts
-            .get_index(*f)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
-        CExpr::Group(g) => p
-            .groups
-            .get_index(*g)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
+        CExpr::Fact(f) => p.fact_name(*f).to_string(),
+        CExpr::Group(g) => p.group_name(*g).to_string(),
         CExpr::Call(b, args) => format!(
             "{}({})",
             b.name(),
@@ -97,21 +89,12 @@ pub fn table(c: &Compiled, t: &Table) -> String {
             .map(|x| x.name.clone())
             .unwrap_or_default();
         for s in &r.fallback {
-            name.push_str(&format!(
-                " [{} not enforced]",
-                p.settings
-                    .get_index(*s)
-                    .map(|(k, _)| k.as_str())
-                    .unwrap_or("")
-            ));
+            name.push_str(&format!(" [{} not enforced]", p.setting_name(*s)));
         }
         if let Some(s) = r.shadow {
             name.push_str(&format!(
                 " [shadow: if {} were enforced]",
-                p.settings
-                    .get_index(s)
-                    .map(|(k, _)| k.as_str())
-                    .unwrap_or("")
+                p.setting_name(s)
             ));
         }
         let mut line = vec![format!("{}", i + 1), name];

@@ -128,59 +128,58 @@ impl Check {
                 _ => Check::Other(t.clone()),
             },
             Test::Range { lo, hi } => {
-                let ints = |v: &Option<(Value, bool)>| match v {
-                    None => Some(None),
-                    Some((Value::Int(i), inc)) => Some(Some((*i, *inc))),
+                let int = |v: &Value| match v {
+                    Value::Int(i) => Some(*i as i128),
                     _ => None,
                 };
-                let vers = |v: &Option<(Value, bool)>| match v {
-                    None => Some(None),
-                    Some((Value::Version(Version(x)), inc)) => Some(Some((*x, *inc))),
+                let ver = |v: &Value| match v {
+                    // Far below i128::MAX, so that +1 and -1 cannot overflow.
+                    Value::Version(Version(x)) if *x < 1 << 126 => i128::try_from(*x).ok(),
                     _ => None,
                 };
-                if let (Some(l), Some(h)) = (ints(lo), ints(hi)) {
-                    let lo = match l {
-                        None => i64::MIN,
-                        Some((x, true)) => x,
-                        Some((x, false)) => match x.checked_add(1) {
-                            Some(y) => y,
-                            None => return Check::IntRange(1, 0),
-                        },
+                if let Some((l, h)) = inclusive(lo, hi, int, i64::MIN as i128, i64::MAX as i128) {
+                    let (l, h) = (
+                        l.clamp(i64::MIN as i128, i64::MAX as i128),
+                        h.clamp(i64::MIN as i128, i64::MAX as i128),
+                    );
+                    return if l > h {
+                        Check::IntRange(1, 0)
+                    } else {
+                        Check::IntRange(l as i64, h as i64)
                     };
-                    let hi = match h {
-                        None => i64::MAX,
-                        Some((x, true)) => x,
-                        Some((x, false)) => match x.checked_sub(1) {
-                            Some(y) => y,
-                            None => return Check::IntRange(1, 0),
-                        },
-                    };
-                    return Check::IntRange(lo, hi);
                 }
-                if let (Some(l), Some(h)) = (vers(lo), vers(hi)) {
-                    let lo = match l {
-                        None => 0,
-                        Some((x, true)) => x,
-                        Some((x, false)) => match x.checked_add(1) {
-                            Some(y) => y,
-                            None => return Check::VersionRange(1, 0),
-                        },
+                if let Some((l, h)) = inclusive(lo, hi, ver, 0, i128::MAX) {
+                    return if l > h || l < 0 {
+                        Check::VersionRange(1, 0)
+                    } else {
+                        Check::VersionRange(l as u128, h as u128)
                     };
-                    let hi = match h {
-                        None => u128::MAX,
-                        Some((x, true)) => x,
-                        Some((x, false)) => match x.checked_sub(1) {
-                            Some(y) => y,
-                            None => return Check::VersionRange(1, 0),
-                        },
-                    };
-                    return Check::VersionRange(lo, hi);
                 }
                 Check::Other(t.clone())
             }
             t => Check::Other(t.clone()),
         }
     }
+}
+
+/// Inclusive bounds of a range whose bounds `num` reads as integers: `x > 5` is
+/// `6..=max`. `None` when a bound is of another kind.
+fn inclusive(
+    lo: &Option<(Value, bool)>,
+    hi: &Option<(Value, bool)>,
+    num: impl Fn(&Value) -> Option<i128>,
+    min: i128,
+    max: i128,
+) -> Option<(i128, i128)> {
+    let l = match lo {
+        None => min,
+        Some((v, inc)) => num(v)? + i128::from(!*inc),
+    };
+    let h = match hi {
+        None => max,
+        Some((v, inc)) => num(v)? - i128::from(!*inc),
+    };
+    Some((l, h))
 }
 
 /// A hash index on one column: which rows can match a value of it.

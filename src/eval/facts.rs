@@ -405,11 +405,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                         Some(t) => t,
                         None => continue,
                     };
-                    let fact = program
-                        .facts
-                        .get_index(*id)
-                        .map(|(k, _)| k.as_str())
-                        .unwrap_or("");
+                    let fact = program.fact_name(*id);
                     let v = map.next_value_seed(ValueSeed {
                         ty,
                         interned,

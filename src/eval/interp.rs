@@ -197,12 +197,7 @@ impl<'a> Interp<'a> {
                     Tri::Unknown if lenient => continue,
                     Tri::Unknown => {
                         return Err(EvalError::MissingFact {
-                            decision: self
-                                .program
-                                .decisions
-                                .get_index(d)
-                                .map(|(k, _)| k.clone())
-                                .unwrap_or_default(),
+                            decision: self.program.decision_name(d).to_string(),
                             fact: self.missing_name(),
                             rule: rule.name.clone(),
                         })
@@ -343,12 +338,7 @@ impl<'a> Interp<'a> {
                 from_tri(acc)
             }
             TExpr::Decision(d) => {
-                let name = self
-                    .program
-                    .decisions
-                    .get_index(*d)
-                    .map(|(k, _)| k.as_str())
-                    .unwrap_or("");
+                let name = self.program.decision_name(*d);
                 match self.decisions.and_then(|ds| ds.get(name)) {
                     Some(r) => match r.policy {
                         crate::syntax::ast::HitPolicy::Collect => Value::List(Arc::new(

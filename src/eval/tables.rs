@@ -450,16 +450,8 @@ impl Columns<'_, '_> {
 /// The first fact a column reads, for error messages.
 pub fn column_fact(c: &CExpr, program: &Program) -> String {
     match c {
-        CExpr::Fact(f) => program
-            .facts
-            .get_index(*f)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
-        CExpr::Group(g) => program
-            .groups
-            .get_index(*g)
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
+        CExpr::Fact(f) => program.fact_name(*f).to_string(),
+        CExpr::Group(g) => program.group_name(*g).to_string(),
         CExpr::Call(_, args) => args
             .iter()
             .map(|a| column_fact(a, program))
@@ -478,11 +470,7 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
             e.walk(&mut |x| {
                 if let crate::check::ir::TExpr::Fact(f) = x {
                     if name.is_empty() {
-                        name = program
-                            .facts
-                            .get_index(*f)
-                            .map(|(k, _)| k.clone())
-                            .unwrap_or_default();
+                        name = program.fact_name(*f).to_string();
                     }
                 }
             });
