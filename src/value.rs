@@ -15,8 +15,13 @@ use std::sync::Arc;
 pub struct Version(pub u128);
 
 impl Version {
-    /// Parses `1` to `4` dot-separated decimal components, each below 2^32.
+    /// Parses `major.minor[.build[.revision]]`: 2 to 4 dot-separated decimal
+    /// components, each below 2^32.
     pub fn parse(s: &str) -> Option<Version> {
+        let parts = s.split('.').count();
+        if !(2..=4).contains(&parts) {
+            return None;
+        }
         let mut packed: u128 = 0;
         for (n, part) in s.split('.').enumerate() {
             if part.is_empty() || part.len() > 10 || !part.bytes().all(|b| b.is_ascii_digit()) {

@@ -828,9 +828,6 @@ impl Checker {
                 Some(v) => Some(Value::Version(v)),
                 None => mismatch(self),
             },
-            (Type::Version, ValueKind::Int(i)) => {
-                Version::parse(&i.to_string()).map(Value::Version)
-            }
             (Type::Enum(e), ValueKind::Ident(s)) => {
                 if e.index(s).is_none() {
                     let d = self
@@ -954,7 +951,7 @@ impl Checker {
                     Some(v) => (TExpr::Const(Value::Version(v)), Type::Version),
                     None => {
                         let d = self.err("E0204", e.span, format!("malformed version `{s}`")).with_help(
-                        "a version has 1 to 4 numeric components, like `15.1` or `14.8.1.2`",
+                        "a version has 2 to 4 numeric components, like `15.1` or `14.8.1.2`",
                     );
                         self.push(d);
                         BAD
