@@ -113,6 +113,23 @@ struct EvalArgs {
     pretty: bool,
 }
 
+/// Writes to stdout; a reader that went away (`| head`) ends the program quietly
+/// instead of panicking.
+fn write_out(args: std::fmt::Arguments) {
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_fmt(args).and_then(|_| stdout.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { write_out(format_args!($($t)*)) };
+}
+
+macro_rules! outln {
+    ($($t:tt)*) => { write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 /// A failure, with its exit code.
 struct Fail {
     code: u8,
@@ -301,7 +318,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
         Command::Explain(a) => eval(a, true),
         Command::Table { files, settings } => {
             let p = policy(&files, settings.as_ref(), None)?;
-            print!("{}", apprules::compile::print::tables(p.compiled()));
+            out!("{}", apprules::compile::print::tables(p.compiled()));
             Ok(())
         }
         Command::Fmt { files, check } => {
@@ -332,15 +349,18 @@ fn run(cmd: Command) -> Result<(), Fail> {
             let p = policy(&files, None, None)?;
             let list = apprules::settings::describe(p.program(), &p.compiled().settings);
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&list).unwrap_or_default()
                 );
             } else {
                 for s in list {
-                    println!(
+                    outln!(
                         "{}\n  values:  {}\n  default: {}\n  {}\n",
-                        s.name, s.values, s.default, s.doc
+                        s.name,
+                        s.values,
+                        s.default,
+                        s.doc
                     );
                 }
             }
@@ -367,7 +387,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 coverage: coverage || min_coverage.is_some(),
             };
             let report = apprules::testing::run(program, &opts);
-            print!("{}", report.render(coverage));
+            out!("{}", report.render(coverage));
             if let Some(min) = min_coverage {
                 if report.coverage_percent() < min {
                     return Err(Fail {
@@ -399,7 +419,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
             for w in &imported.warnings {
                 eprintln!("warning: {w}");
             }
-            print!("{}", imported.to_rules());
+            out!("{}", imported.to_rules());
             Ok(())
         }
         Command::Export {
@@ -415,7 +435,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
             let p = policy(&files, settings.as_ref(), None)?;
             let json = apprules::graph::export(p.program(), &p.compiled().settings)
                 .map_err(|e| bad(format!("error: {e}")))?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()
             );
@@ -435,7 +455,7 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     if explain {
         let text = apprules::eval::explain::explain(p.compiled(), &facts)
             .map_err(|e| bad(format!("error: {e}")))?;
-        print!("{text}");
+        out!("{text}");
         return Ok(());
     }
     let d = p
@@ -446,7 +466,7 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     } else {
         serde_json::to_string(&d.to_json())
     };
-    println!("{}", out.unwrap_or_default());
+    outln!("{}", out.unwrap_or_default());
     Ok(())
 }
 
@@ -507,8 +527,13 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
             match r {
                 Ok(s) if s.is_empty() => {}
                 Ok(s) => {
-                    let _ = out.write_all(s.as_bytes());
-                    let _ = out.write_all(b"\n");
+                    if out
+                        .write_all(s.as_bytes())
+                        .and_then(|_| out.write_all(b"\n"))
+                        .is_err()
+                    {
+                        std::process::exit(0);
+                    }
                 }
                 Err(e) => {
                     errors += 1;
