@@ -195,6 +195,21 @@ fn hostile_rule_files_exit_2() {
         ("garbage.rules", (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect()),
         ("huge-number.rules", b"use intune\nrule r when session.minutes_offline > 99999999999999999999999 then launch = block\n".to_vec()),
         ("deep.rules", format!("use intune\nlet x = {}true{}\n", "(".repeat(50_000), ")".repeat(50_000)).into_bytes()),
+        ("long-sum.rules", format!("use intune\nlet x = session.minutes_offline > {}1\n", "1 + ".repeat(200_000)).into_bytes()),
+        ("let-bomb.rules", {
+            let mut s = String::from("use intune\nlet a0 = device.jailbroken\n");
+            for i in 1..40 {
+                s.push_str(&format!("let a{i} = a{} and a{}\n", i - 1, i - 1));
+            }
+            s.into_bytes()
+        }),
+        ("let-chain.rules", {
+            let mut s = String::from("use intune\nlet a0 = device.jailbroken\n");
+            for i in 1..5000 {
+                s.push_str(&format!("let a{i} = not a{}\n", i - 1));
+            }
+            s.into_bytes()
+        }),
     ];
     for (name, bytes) in cases {
         let f = tmp(name, &bytes);

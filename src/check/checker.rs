@@ -23,6 +23,8 @@ pub fn check(
         diags: Vec::new(),
         types: IndexMap::new(),
         lets: IndexMap::new(),
+        let_sizes: IndexMap::new(),
+        budget: MAX_EXPANDED_NODES,
         p: Program {
             sources,
             facts: IndexMap::new(),
@@ -51,7 +53,45 @@ struct Checker {
     diags: Vec<Diagnostic>,
     types: IndexMap<String, (ast::TypeExpr, Option<Type>, Span)>,
     lets: IndexMap<String, (TExpr, Type, Span)>,
+    /// Size and depth of each `let` once its uses of other lets are expanded.
+    let_sizes: IndexMap<String, (usize, usize)>,
+    /// Nodes the current declaration may still expand from lets.
+    budget: usize,
     p: Program,
+}
+
+/// Most nodes one declaration may hold once its lets are expanded.
+pub const MAX_EXPANDED_NODES: usize = 100_000;
+/// Deepest a `let` may nest once expanded.
+pub const MAX_EXPANDED_DEPTH: usize = 256;
+
+/// Size and depth of an expression (bounded: lets are checked as they are declared).
+fn size_depth(e: &TExpr) -> (usize, usize) {
+    let mut size = 0usize;
+    let mut depth = 0usize;
+    fn go(e: &TExpr, d: usize, size: &mut usize, depth: &mut usize) {
+        *size += 1;
+        *depth = (*depth).max(d);
+        match e {
+            TExpr::Field(x, _) | TExpr::Present(x) | TExpr::Not(x) => go(x, d + 1, size, depth),
+            TExpr::And(xs) | TExpr::Or(xs) | TExpr::List(xs) | TExpr::Call(_, xs) => {
+                for x in xs {
+                    go(x, d + 1, size, depth);
+                }
+            }
+            TExpr::Cmp(_, a, b, _) | TExpr::Arith(_, a, b) => {
+                go(a, d + 1, size, depth);
+                go(b, d + 1, size, depth);
+            }
+            TExpr::Quant { list, body, .. } => {
+                go(list, d + 1, size, depth);
+                go(body, d + 1, size, depth);
+            }
+            _ => {}
+        }
+    }
+    go(e, 1, &mut size, &mut depth);
+    (size, depth)
 }
 
 /// What an expression may refer to.
@@ -380,6 +420,7 @@ impl Checker {
     }
 
     fn gate(&mut self, s: &ast::SettingDecl) {
+        self.budget = MAX_EXPANDED_NODES;
         let Some(g) = &s.gate else { return };
         let Some(ty) = self.p.settings.get(&s.name.text).map(|d| d.ty.clone()) else {
             return;
@@ -403,6 +444,7 @@ impl Checker {
     }
 
     fn decision(&mut self, d: &ast::DecisionDecl) {
+        self.budget = MAX_EXPANDED_NODES;
         if self.p.decisions.contains_key(&d.name.text) {
             let e = self.err(
                 "E0101",
@@ -493,11 +535,28 @@ impl Checker {
             self.push(d);
             return;
         }
+        self.budget = MAX_EXPANDED_NODES;
         let (e, t) = self.expr(&l.expr, &Cx::facts("a `let`"));
+        let (size, depth) = size_depth(&e);
+        if depth > MAX_EXPANDED_DEPTH {
+            let d = self.err(
+                "E0002",
+                l.name.span,
+                format!("`let {}` nests {depth} deep once its lets are expanded (the limit is {MAX_EXPANDED_DEPTH})", l.name.text),
+            );
+            self.push(d);
+            // Later uses see an unknown type rather than a cascade of errors.
+            self.let_sizes.insert(l.name.text.clone(), (1, 1));
+            self.lets
+                .insert(l.name.text.clone(), (BAD.0, BAD.1, l.span));
+            return;
+        }
+        self.let_sizes.insert(l.name.text.clone(), (size, depth));
         self.lets.insert(l.name.text.clone(), (e, t, l.span));
     }
 
     fn rule(&mut self, r: &ast::RuleDecl) {
+        self.budget = MAX_EXPANDED_NODES;
         let about = match &r.about {
             Some(n) => match self.p.settings.get_index_of(&n.text) {
                 Some(i) => Some(i),
@@ -646,6 +705,7 @@ impl Checker {
     }
 
     fn lint(&mut self, l: &ast::LintDecl) {
+        self.budget = MAX_EXPANDED_NODES;
         let cx = Cx::settings_only("a lint");
         let when = self.bool_expr(&l.when, &cx);
         let message = self.message(&l.message, l.span, &cx);
@@ -766,6 +826,7 @@ impl Checker {
     }
 
     fn property(&mut self, p: &ast::PropertyDecl) {
+        self.budget = MAX_EXPANDED_NODES;
         let cx = Cx {
             facts: true,
             decisions: true,
@@ -1036,6 +1097,18 @@ impl Checker {
             return self.fields(TExpr::Var(depth), t, &segs[1..], span, p);
         }
         if segs.len() == 1 {
+            if let Some((size, _)) = self.let_sizes.get(p) {
+                if *size > self.budget {
+                    let d = self.err(
+                        "E0002",
+                        span,
+                        format!("expanding `{p}` here makes the declaration larger than {MAX_EXPANDED_NODES} nodes"),
+                    );
+                    self.push(d);
+                    return BAD;
+                }
+                self.budget -= size;
+            }
             if let Some((te, t, _)) = self.lets.get(p) {
                 if te.reads_facts() && !cx.facts {
                     let d = self.err(

@@ -919,6 +919,11 @@ fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, String> {
             let mut acc: Vec<Vec<(usize, Test)>> = vec![Vec::new()];
             for x in xs {
                 let d = dnf_raw(x)?;
+                if acc.len().saturating_mul(d.len()) > MAX_ROWS_PER_RULE {
+                    return Err(format!(
+                        "the condition expands to more than {MAX_ROWS_PER_RULE} rows"
+                    ));
+                }
                 let mut next = Vec::new();
                 for a in &acc {
                     for b in &d {

@@ -55,6 +55,7 @@ pub fn parse_with_limits(
     let mut b = Builder {
         file,
         diags: Vec::new(),
+        max_depth: limits.max_depth,
     };
     let mut items = Vec::new();
     for pair in pairs.flatten().take(1) {
@@ -325,6 +326,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
 struct Builder {
     file: FileId,
     diags: Vec<Diagnostic>,
+    max_depth: usize,
 }
 
 type P<'a> = Pair<'a, Rule>;
@@ -911,7 +913,24 @@ impl Builder {
             }
             Rule::add_expr | Rule::mul_expr => {
                 let mut acc = self.expr(it.next()?)?;
+                let mut ops = 0usize;
                 while let Some(op) = it.next() {
+                    // A chain of operators nests like brackets do: same limit.
+                    ops += 1;
+                    if ops > self.max_depth {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "E0002",
+                                Span::new(self.file, op.as_span().start(), op.as_span().end()),
+                                format!(
+                                    "too many operators in a row (the limit is {})",
+                                    self.max_depth
+                                ),
+                            )
+                            .with_help("split the expression with `let` declarations"),
+                        );
+                        return None;
+                    }
                     let op = match op.as_str() {
                         "+" => ArithOp::Add,
                         "-" => ArithOp::Sub,
