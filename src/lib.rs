@@ -28,6 +28,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod builtins;
 pub mod check;
 pub mod compile;

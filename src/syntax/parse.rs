@@ -11,9 +11,14 @@ use crate::source::{FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/apprules.pest"]
-struct Grammar;
+/// The pest parser generated from the grammar (its `Rule` enum names the grammar rules).
+#[allow(missing_docs)]
+mod generated {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/apprules.pest"]
+    pub struct Grammar;
+}
+use generated::{Grammar, Rule};
 
 /// Limits on rule files, so that hostile input cannot exhaust memory or the stack.
 #[derive(Clone, Copy, Debug)]
