@@ -656,7 +656,8 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             json!(if b { "require" } else { "not_required" }),
         );
     }
-    if r.map.contains_key("periodOnlineBeforeAccessCheck") {
+    // `null` leaves the default; `PT0S` is a recheck at every launch.
+    if r.get("periodOnlineBeforeAccessCheck").is_some() {
         set(
             "access.recheck_after",
             json!(r.minutes("periodOnlineBeforeAccessCheck")?.unwrap_or(0)),
@@ -757,7 +758,8 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         set("conditional_launch.jailbroken", json!(v));
     }
     if r.map.contains_key("allowedIosDeviceModels") {
-        match r.string("allowedIosDeviceModels")? {
+        let models = r.string("allowedIosDeviceModels")?;
+        match models.filter(|s| !s.trim().trim_matches(';').trim().is_empty()) {
             None => set("conditional_launch.device_models", json!("not_configured")),
             Some(s) => {
                 let models: Vec<String> = s

@@ -245,6 +245,26 @@ fn unmodeled_properties_are_kept_and_reported() {
 }
 
 #[test]
+fn empty_models_and_null_periods() {
+    let mut doc = example(LEVEL1);
+    doc["allowedIosDeviceModels"] = json!("");
+    doc["periodOnlineBeforeAccessCheck"] = serde_json::Value::Null;
+    let imported = import(&doc).unwrap();
+    assert_eq!(
+        imported.settings["conditional_launch.device_models"],
+        json!("not_configured")
+    );
+    assert!(!imported.settings.contains_key("access.recheck_after"));
+    doc["allowedIosDeviceModels"] = json!("iPhone14,2; iPad13,1;");
+    doc["appActionIfIosDeviceModelNotAllowed"] = json!("wipe");
+    let imported = import(&doc).unwrap();
+    assert_eq!(
+        imported.settings["conditional_launch.device_models"],
+        json!({"models": ["iPhone14,2", "iPad13,1"], "action": "wipe"})
+    );
+}
+
+#[test]
 fn durations_map_to_minutes_and_days() {
     let imported = import(&example(LEVEL1)).unwrap();
     assert_eq!(
