@@ -66,6 +66,13 @@ pub enum Lookup {
         /// One mask per interval.
         masks: Vec<u128>,
     },
+    /// A boolean column: the rows that pass when it is true, and when it is false.
+    Bool {
+        /// Rows passing on `true`.
+        if_true: u128,
+        /// Rows passing on `false`.
+        if_false: u128,
+    },
     /// Values listed by some test, and the mask of every other value.
     Values {
         /// Listed values and their masks.
@@ -87,6 +94,9 @@ impl Lookup {
             (Lookup::Ints { starts, masks }, Value::Int(x)) => (interval(starts, masks, x), 0),
             (Lookup::Versions { starts, masks }, Value::Version(Version(x))) => {
                 (interval(starts, masks, x), 0)
+            }
+            (Lookup::Bool { if_true, if_false }, Value::Bool(b)) => {
+                (if *b { *if_true } else { *if_false }, 0)
             }
             (
                 Lookup::Values {
@@ -126,8 +136,8 @@ impl Lookup {
 
 /// The mask of the interval holding `x`: a scan for a few starts, a binary search
 /// for many. `starts[0]` is the smallest value, so some interval always holds `x`.
-#[inline]
-fn interval<T: Ord>(starts: &[T], masks: &[u128], x: &T) -> u128 {
+#[inline(always)]
+pub fn interval<T: Ord>(starts: &[T], masks: &[u128], x: &T) -> u128 {
     let i = if starts.len() <= 8 {
         starts.iter().take_while(|s| *s <= x).count()
     } else {
@@ -190,7 +200,8 @@ pub fn build(rows: &[Row], columns: &[super::CExpr], ranks: usize) -> Option<Pla
                 Tri::False => {}
             }
         }
-        let lookup = ints(&cells)
+        let lookup = bools(&cells)
+            .or_else(|| ints(&cells))
             .or_else(|| versions(&cells))
             .or_else(|| values(&cells))
             .unwrap_or_else(|| {
@@ -270,6 +281,19 @@ impl CheckedStep for u128 {
     fn next(self) -> Option<u128> {
         self.checked_add(1)
     }
+}
+
+fn bools(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
+    if !cells
+        .iter()
+        .all(|(_, ks)| ks.iter().all(|k| matches!(k, Check::Bool(_))))
+    {
+        return None;
+    }
+    Some(Lookup::Bool {
+        if_true: mask_at(cells, &Value::Bool(true))?,
+        if_false: mask_at(cells, &Value::Bool(false))?,
+    })
 }
 
 fn ints(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {

@@ -13,7 +13,7 @@
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
-use crate::compile::plan::Plan;
+use crate::compile::plan::{interval, Lookup, Plan};
 use crate::compile::{CExpr, Check, Compiled, Dnf, Row, Table, Test};
 use crate::logic::Tri;
 use crate::syntax::ast::HitPolicy;
@@ -358,10 +358,17 @@ impl Columns<'_, '_> {
                 Some(f) => self.facts.get(f as usize),
                 None => self.get(cp.column as usize),
             };
-            let (pass, unk) = if matches!(v, Value::Absent) {
-                cp.absent
-            } else {
-                cp.lookup.pass(v)
+            // The usual case first: a present value, a lookup that only passes or fails.
+            let (pass, unk) = match (&cp.lookup, v) {
+                (_, Value::Absent) => cp.absent,
+                (Lookup::Ints { starts, masks }, Value::Int(x)) => (interval(starts, masks, x), 0),
+                (Lookup::Versions { starts, masks }, Value::Version(Version(x))) => {
+                    (interval(starts, masks, x), 0)
+                }
+                (Lookup::Bool { if_true, if_false }, Value::Bool(b)) => {
+                    (if *b { *if_true } else { *if_false }, 0)
+                }
+                (lookup, v) => lookup.pass(v),
             };
             alive &= !(cp.tested & !(pass | unk));
             unknown |= unk & cp.tested;
