@@ -328,6 +328,17 @@ fn rule_name(r: Rule) -> Option<&'static str> {
     })
 }
 
+/// Where a pair's last token ends: its last child's end, down to a leaf. pest lets a
+/// rule's span run over whitespace skipped before an optional element that did not
+/// match; tokens (leaves) end exactly. O(depth), bounded by the nesting limit.
+fn tight_end(p: &P) -> usize {
+    let mut cur = p.clone();
+    while let Some(last) = cur.clone().into_inner().last() {
+        cur = last;
+    }
+    cur.as_span().end()
+}
+
 struct Builder {
     file: FileId,
     diags: Vec<Diagnostic>,
@@ -341,15 +352,14 @@ impl Builder {
     /// optional element that did not match: it ends where its last token ends.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        let end = p
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|q| q.clone().into_inner().next().is_none())
-            .map(|q| q.as_span().end())
-            .max()
-            .unwrap_or(s.end());
-        Span::new(self.file, s.start(), end.min(s.end()))
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    /// A declaration's span, ending at its last token (the formatter places comments
+    /// by it).
+    fn item_span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), tight_end(p).min(s.end()))
     }
 
     fn name(&self, p: P) -> Name {
@@ -360,7 +370,7 @@ impl Builder {
     }
 
     fn item(&mut self, p: P) -> Option<Item> {
-        let span = self.span(&p);
+        let span = self.item_span(&p);
         let rule = p.as_rule();
         let mut it = p.into_inner();
         Some(match rule {
