@@ -998,9 +998,12 @@ impl Builder {
     }
 }
 
+/// Decodes the escapes of a string literal, as JSON does: `\"`, `\\`, `\/`, `\b`,
+/// `\f`, `\n`, `\r`, `\t` and `\uXXXX` (with surrogate pairs). Any other escaped
+/// character stands for itself.
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
+    let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);
@@ -1009,6 +1012,39 @@ fn unescape(raw: &str) -> String {
         match chars.next() {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex = |chars: &mut std::iter::Peekable<std::str::Chars>| -> Option<u32> {
+                    let s: String = (0..4).filter_map(|_| chars.next()).collect();
+                    if s.len() == 4 {
+                        u32::from_str_radix(&s, 16).ok()
+                    } else {
+                        None
+                    }
+                };
+                match hex(&mut chars) {
+                    Some(hi @ 0xD800..=0xDBFF) => {
+                        let mut look = chars.clone();
+                        let lo = if look.next() == Some('\\') && look.next() == Some('u') {
+                            hex(&mut look).filter(|lo| (0xDC00..=0xDFFF).contains(lo))
+                        } else {
+                            None
+                        };
+                        match lo {
+                            Some(lo) => {
+                                chars = look;
+                                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                            }
+                            None => out.push('\u{fffd}'),
+                        }
+                    }
+                    Some(code) => out.push(char::from_u32(code).unwrap_or('\u{fffd}')),
+                    None => out.push('\u{fffd}'),
+                }
+            }
             Some(c) => out.push(c),
             None => {}
         }

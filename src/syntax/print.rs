@@ -284,7 +284,7 @@ fn clause(kw: &str, e: &Expr) -> String {
     s
 }
 
-/// Escapes a string literal.
+/// Escapes a string literal: quotes, backslashes and control characters.
 pub fn string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -293,6 +293,8 @@ pub fn string(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -300,11 +302,24 @@ pub fn string(s: &str) -> String {
     out
 }
 
+/// JSON on one line, with a space after `:` and `,`.
 fn json(v: &serde_json::Value) -> String {
-    serde_json::to_string(v)
-        .unwrap_or_default()
-        .replace("\":", "\": ")
-        .replace(",\"", ", \"")
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", string(k), json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        J::Array(items) => format!(
+            "[{}]",
+            items.iter().map(json).collect::<Vec<_>>().join(", ")
+        ),
+        J::String(s) => string(s),
+        other => other.to_string(),
+    }
 }
 
 /// Prints a type.
