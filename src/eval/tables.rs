@@ -194,6 +194,26 @@ impl Bits<'_> {
         }
     }
 
+    /// The instances with a row that held or was unknown, in order: only the set
+    /// bits are visited, so a large table with few candidates stays cheap.
+    fn touched(&self) -> impl Iterator<Item = usize> + '_ {
+        self.fired
+            .iter()
+            .zip(self.unknown.iter())
+            .enumerate()
+            .flat_map(|(w, (f, u))| {
+                let mut m = f | u;
+                std::iter::from_fn(move || {
+                    if m == 0 {
+                        return None;
+                    }
+                    let b = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    Some(w * 64 + b)
+                })
+            })
+    }
+
     /// The instance's condition: true if a row held, else unknown if a row was unknown.
     fn state(&self, i: usize) -> Tri {
         if self.fired(i) {
@@ -602,8 +622,12 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
             cols.run(bits, true);
             let mut best: Option<u16> = None;
             let mut mask = 0u64;
-            for (inst, first) in t.instance_rows.iter().enumerate() {
-                let Some(row) = t.rows.get(*first as usize) else {
+            for inst in bits.touched() {
+                let Some(row) = t
+                    .instance_rows
+                    .get(inst)
+                    .and_then(|r| t.rows.get(*r as usize))
+                else {
                     continue;
                 };
                 if row.shadow.is_some() {
@@ -682,8 +706,12 @@ pub fn eval_table(
                 }
             }
             let mut fired: Vec<(Fired, &Row)> = Vec::new();
-            for (inst, first) in t.instance_rows.iter().enumerate() {
-                let Some(row) = t.rows.get(*first as usize) else {
+            for inst in bits.touched() {
+                let Some(row) = t
+                    .instance_rows
+                    .get(inst)
+                    .and_then(|r| t.rows.get(*r as usize))
+                else {
                     continue;
                 };
                 match bits.state(inst) {
