@@ -507,6 +507,20 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
     }
 }
 
+/// The instances whose bits are set, with their first row.
+fn touched_rows<'t: 'b, 'b>(
+    t: &'t Table,
+    bits: &'b Bits,
+) -> impl Iterator<Item = (usize, &'t Row)> + 'b {
+    bits.touched().filter_map(|inst| {
+        let row = t
+            .instance_rows
+            .get(inst)
+            .and_then(|r| t.rows.get(*r as usize))?;
+        Some((inst, row))
+    })
+}
+
 /// The first instance with an unknown row and no row that held, if any.
 fn unknown_instance(t: &Table, held: u128, unknown: u128) -> Option<usize> {
     let mut m = unknown;
@@ -622,14 +636,7 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
             cols.run(bits, true);
             let mut best: Option<u16> = None;
             let mut mask = 0u64;
-            for inst in bits.touched() {
-                let Some(row) = t
-                    .instance_rows
-                    .get(inst)
-                    .and_then(|r| t.rows.get(*r as usize))
-                else {
-                    continue;
-                };
+            for (inst, row) in touched_rows(t, bits) {
                 if row.shadow.is_some() {
                     continue;
                 }
@@ -706,14 +713,7 @@ pub fn eval_table(
                 }
             }
             let mut fired: Vec<(Fired, &Row)> = Vec::new();
-            for inst in bits.touched() {
-                let Some(row) = t
-                    .instance_rows
-                    .get(inst)
-                    .and_then(|r| t.rows.get(*r as usize))
-                else {
-                    continue;
-                };
+            for (inst, row) in touched_rows(t, bits) {
                 match bits.state(inst) {
                     Tri::True => {
                         let outputs = row

@@ -999,7 +999,7 @@ impl Builder {
 }
 
 /// Decodes the escapes of a string literal, as JSON does: `\"`, `\\`, `\/`, `\b`,
-/// `\f`, `\n`, `\r`, `\t` and `\uXXXX` (with surrogate pairs). Any other escaped
+/// `\f`, `\n`, `\r`, `\t` and `\u` with four hex digits (surrogate pairs too). Any other escaped
 /// character stands for itself.
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
