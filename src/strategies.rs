@@ -196,7 +196,8 @@ fn lookup<'a>(j: &'a J, name: &str) -> Option<&'a J> {
     name.split('.').try_fold(j, |cur, seg| cur.get(seg))
 }
 
-fn insert(root: &mut J, name: &str, v: J) {
+/// Sets a dotted fact name in a facts object.
+pub(crate) fn insert(root: &mut J, name: &str, v: J) {
     let segs: Vec<&str> = name.split('.').collect();
     let mut cur = root;
     for (i, seg) in segs.iter().enumerate() {
@@ -208,6 +209,16 @@ fn insert(root: &mut J, name: &str, v: J) {
         cur = map
             .entry(seg.to_string())
             .or_insert_with(|| J::Object(Default::default()));
+    }
+}
+
+/// Values of one fact (JSON), biased like [`facts_strategy`]; `null` when optional.
+pub fn fact_strategy(program: &Program, settings: &[Value], fact: usize) -> BoxedStrategy<J> {
+    let c = constants(program, settings);
+    match program.facts.get_index(fact) {
+        Some((_, f)) if f.optional => value_strategy(&Type::Optional(Box::new(f.ty.clone())), &c),
+        Some((_, f)) => value_strategy(&f.ty, &c),
+        None => Just(J::Null).boxed(),
     }
 }
 

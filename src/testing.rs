@@ -11,9 +11,10 @@ use crate::eval::facts::bind;
 use crate::eval::interp::eval_property;
 use crate::eval::tables::evaluate;
 use crate::logic::Tri;
-use crate::strategies::facts_strategy;
+use crate::strategies::{fact_strategy, facts_strategy};
 use crate::syntax::ast::HitPolicy;
 use crate::value::Value;
+use proptest::strategy::{Just, Strategy};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -306,7 +307,18 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         .as_ref()
         .and_then(|g| program.fact_sets.get(g))
         .map(|(v, _)| v.clone());
-    let strategy = facts_strategy(&program, &compiled.settings, base.as_ref());
+    // With `varying FACT`, a second value of that fact makes a second world.
+    let varied = match p.varying {
+        Some(f) => fact_strategy(&program, &compiled.settings, f)
+            .prop_map(Some)
+            .boxed(),
+        None => Just(None).boxed(),
+    };
+    let strategy = (
+        facts_strategy(&program, &compiled.settings, base.as_ref()),
+        varied,
+    );
+    let varying_name = p.varying.map(|f| program.fact_name(f).to_string());
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&opts.seed.to_le_bytes());
     let config = Config {
@@ -317,28 +329,68 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
-    let result = runner.run(&strategy, |json| {
+    let result = runner.run(&strategy, |(json, alt)| {
         let facts = bind(&program, &json)
             .map_err(|e| TestCaseError::fail(format!("generated facts do not bind: {e}")))?;
+        let other_facts = match (&alt, &varying_name) {
+            (Some(v), Some(name)) => {
+                let mut json2 = json.clone();
+                crate::strategies::insert(&mut json2, name, v.clone());
+                Some(bind(&program, &json2).map_err(|e| {
+                    TestCaseError::fail(format!("generated facts do not bind: {e}"))
+                })?)
+            }
+            _ => None,
+        };
+        let empty = crate::eval::Decisions::default();
         if let Some(f) = &p.filter {
-            let empty = crate::eval::Decisions::default();
-            if eval_property(&program, &compiled.settings, &facts, &empty, f) != Tri::True {
+            let other = other_facts.as_ref().map(|o| (o, &empty));
+            if eval_property(&program, &compiled.settings, &facts, &empty, other, f) != Tri::True {
                 return Err(TestCaseError::reject("filtered out"));
             }
         }
         let decisions = evaluate(&compiled, &facts)
             .map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?;
-        match eval_property(&program, &compiled.settings, &facts, &decisions, &p.expect) {
+        let other_decisions = match &other_facts {
+            Some(o) => Some(
+                evaluate(&compiled, o)
+                    .map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?,
+            ),
+            None => None,
+        };
+        let other = other_facts.as_ref().zip(other_decisions.as_ref());
+        match eval_property(
+            &program,
+            &compiled.settings,
+            &facts,
+            &decisions,
+            other,
+            &p.expect,
+        ) {
             Tri::True => Ok(()),
-            _ => Err(TestCaseError::fail(summary(&decisions))),
+            _ => {
+                let mut why = summary(&decisions);
+                if let Some(d) = &other_decisions {
+                    why.push_str(&format!("; varied: {}", summary(d)));
+                }
+                Err(TestCaseError::fail(why))
+            }
         }
     });
     match result {
         Ok(()) => None,
-        Err(TestError::Fail(why, json)) => Some(format!(
-            "counterexample ({why}); as facts for `apprules eval`:\n{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        )),
+        Err(TestError::Fail(why, (json, alt))) => {
+            let mut s = format!(
+                "counterexample ({why}); as facts for `apprules eval`:\n{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+            if let (Some(v), Some(name)) = (alt, &varying_name) {
+                s.push_str(&format!(
+                    "\nand the varied world: the same facts with `{name}` = {v}"
+                ));
+            }
+            Some(s)
+        }
         Err(TestError::Abort(why)) => Some(format!(
             "gave up: {why} (the `where` filter rejects almost every generated case)"
         )),

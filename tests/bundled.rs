@@ -69,6 +69,33 @@ property wrong_law for all facts where device.jailbroken expect launch == allow
 }
 
 #[test]
+fn a_varying_property_reports_both_worlds() {
+    let text = r#"use intune
+property newer_os_is_never_better
+  settings {"conditional_launch.min_os_version": [{"version": "16.0", "action": "block"}]}
+  for all facts varying device.os_version where varied.device.os_version > device.os_version
+  expect varied.launch >= launch
+"#;
+    let report = run_files(PolicyBuilder::new().source("v.rules", text));
+    let failure = report.properties[0]
+        .failure
+        .as_ref()
+        .expect("the law is false: a newer OS launches");
+    assert!(
+        failure.contains("varied world") && failure.contains("device.os_version"),
+        "{failure}"
+    );
+    let bad =
+        "use intune\nproperty p for all facts varying device.nothing expect launch == allow\n";
+    assert!(PolicyBuilder::new().source("b.rules", bad).check().is_err());
+    let outside = "use intune\nproperty p for all facts expect varied.launch == allow\n";
+    assert!(PolicyBuilder::new()
+        .source("c.rules", outside)
+        .check()
+        .is_err());
+}
+
+#[test]
 fn every_spec_setting_is_declared_with_its_default() {
     let policy = apprules::Policy::bundled().unwrap();
     let settings = apprules::settings::describe(policy.program(), &policy.compiled().settings);

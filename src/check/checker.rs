@@ -99,6 +99,8 @@ fn size_depth(e: &TExpr) -> (usize, usize) {
 struct Cx {
     facts: bool,
     decisions: bool,
+    /// In a `varying` property: `varied.NAME` reads the second world.
+    varying: bool,
     vars: Vec<(String, Type)>,
     what: &'static str,
 }
@@ -827,9 +829,21 @@ impl Checker {
 
     fn property(&mut self, p: &ast::PropertyDecl) {
         self.budget = MAX_EXPANDED_NODES;
+        let varying = match &p.varying {
+            Some(n) => match self.p.facts.get_index_of(&n.text) {
+                Some(f) => Some(f),
+                None => {
+                    let d = self.unknown(n.span, &n.text, "fact");
+                    self.push(d);
+                    None
+                }
+            },
+            None => None,
+        };
         let cx = Cx {
             facts: true,
             decisions: true,
+            varying: varying.is_some(),
             vars: Vec::new(),
             what: "a property",
         };
@@ -846,6 +860,7 @@ impl Checker {
             given: p.given.as_ref().map(|g| g.text.clone()),
             settings: p.settings.as_ref().map(|j| j.value.clone()),
             filter,
+            varying,
             expect,
             span: p.span,
         });
@@ -1091,6 +1106,12 @@ impl Checker {
 
     fn path(&mut self, p: &str, span: Span, cx: &Cx) -> (TExpr, Type) {
         let segs: Vec<&str> = p.split('.').collect();
+        if cx.varying && segs.len() > 1 && segs[0] == "varied" {
+            let mut inner = cx.clone();
+            inner.varying = false;
+            let (te, t) = self.path(&segs[1..].join("."), span, &inner);
+            return (TExpr::Varied(Box::new(te)), t);
+        }
         // Loop and quantifier variables, innermost first.
         if let Some(depth) = cx.vars.iter().rposition(|(n, _)| n == segs[0]) {
             let t = cx.vars[depth].1.clone();

@@ -234,6 +234,8 @@ pub struct PropertyDef {
     pub settings: Option<serde_json::Value>,
     /// Only facts that satisfy this are tested.
     pub filter: Option<TExpr>,
+    /// `varying FACT`: the fact generated anew for the second world (`varied.`).
+    pub varying: Option<FactId>,
     /// The law, over facts and decision outcomes.
     pub expect: TExpr,
     /// Declaration.
@@ -296,6 +298,8 @@ pub enum TExpr {
     },
     /// A decision's outcome (properties only).
     Decision(DecisionId),
+    /// `varied.EXPR`: the expression in the second world of a `varying` property.
+    Varied(Box<TExpr>),
 }
 
 impl TExpr {
@@ -314,7 +318,7 @@ impl TExpr {
     pub fn walk(&self, f: &mut dyn FnMut(&TExpr)) {
         f(self);
         match self {
-            TExpr::Field(e, _) | TExpr::Present(e) | TExpr::Not(e) => e.walk(f),
+            TExpr::Field(e, _) | TExpr::Present(e) | TExpr::Not(e) | TExpr::Varied(e) => e.walk(f),
             TExpr::And(es) | TExpr::Or(es) | TExpr::List(es) | TExpr::Call(_, es) => {
                 for e in es {
                     e.walk(f);
@@ -435,6 +439,7 @@ impl TExpr {
                 .get_index(*i)
                 .map(|(k, _)| k.clone())
                 .unwrap_or_default(),
+            TExpr::Varied(e) => format!("varied.{}", d(e)),
         }
     }
 }

@@ -466,7 +466,9 @@ impl Pe<'_> {
             },
             TExpr::Fact(f) => PV::Expr(CExpr::Fact(*f)),
             TExpr::Group(g) => PV::Expr(CExpr::Group(*g)),
-            TExpr::Decision(_) => return Err("decisions can only be read in properties".into()),
+            TExpr::Decision(_) | TExpr::Varied(_) => {
+                return Err("decisions and `varied.` can only be read in properties".into())
+            }
             TExpr::Field(inner, name) => match self.eval(inner, env)? {
                 PV::Val(Value::Absent) => PV::Val(Value::Absent),
                 PV::Val(v) => PV::Val(v.field(name).cloned().unwrap_or(Value::Absent)),

@@ -49,6 +49,7 @@ pub fn eval_with(
         forced: None,
         decisions: None,
         missing: None,
+        other: None,
     };
     Ok(i.eval(e, env))
 }
@@ -59,6 +60,7 @@ pub fn eval_property(
     settings: &[Value],
     facts: &Facts,
     decisions: &Decisions,
+    other: Option<(&Facts, &Decisions)>,
     e: &TExpr,
 ) -> Tri {
     let mut i = Interp {
@@ -68,6 +70,7 @@ pub fn eval_property(
         forced: None,
         decisions: Some(decisions),
         missing: None,
+        other,
     };
     match i.eval(e, &mut Vec::new()) {
         Value::Bool(b) => Tri::from_bool(b),
@@ -91,6 +94,7 @@ fn decision(
         forced: None,
         decisions: None,
         missing: None,
+        other: None,
     };
     if let Some(w) = &def.only_when {
         match i.eval(w, &mut Vec::new()) {
@@ -150,6 +154,8 @@ struct Interp<'a> {
     decisions: Option<&'a Decisions>,
     /// The first absent fact read.
     missing: Option<String>,
+    /// The second world of a `varying` property: its facts and decisions.
+    other: Option<(&'a Facts, &'a Decisions)>,
 }
 
 impl<'a> Interp<'a> {
@@ -161,6 +167,7 @@ impl<'a> Interp<'a> {
             forced: None,
             decisions: self.decisions,
             missing: None,
+            other: self.other,
         }
     }
 
@@ -337,6 +344,18 @@ impl<'a> Interp<'a> {
                 }
                 from_tri(acc)
             }
+            TExpr::Varied(inner) => match self.other {
+                Some((facts, decisions)) => {
+                    let mut world = Interp {
+                        facts,
+                        decisions: Some(decisions),
+                        other: None,
+                        ..self.clone_base()
+                    };
+                    world.eval(inner, env)
+                }
+                None => Value::Absent,
+            },
             TExpr::Decision(d) => {
                 let name = self.program.decision_name(*d);
                 match self.decisions.and_then(|ds| ds.get(name)) {

@@ -328,6 +328,8 @@ pub struct PropertyDecl {
     pub settings: Option<Json>,
     /// Keeps only items for which this holds.
     pub filter: Option<Expr>,
+    /// `varying FACT`: a second world where only this fact differs.
+    pub varying: Option<Name>,
     /// The law.
     pub expect: Expr,
     /// Where it is in the source.

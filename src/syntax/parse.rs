@@ -316,6 +316,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         | Rule::ordered_enum => "a type",
         Rule::field_type | Rule::field_value => "a field",
         Rule::for_all => "`for all facts`",
+        Rule::varying => "`varying`",
         Rule::for_where => "`where`",
         Rule::not_op => "`not`",
         Rule::kw_and => "`and`",
@@ -471,6 +472,7 @@ impl Builder {
                 let mut given = None;
                 let mut settings = None;
                 let mut filter = None;
+                let mut varying = None;
                 let mut expect = None;
                 for q in it {
                     match q.as_rule() {
@@ -478,8 +480,13 @@ impl Builder {
                         Rule::ident => given = Some(self.name(q)),
                         Rule::test_settings => settings = Some(self.json(q.into_inner().next()?)?),
                         Rule::for_all => {
-                            if let Some(e) = q.into_inner().next() {
-                                filter = Some(self.expr(e)?);
+                            for r in q.into_inner() {
+                                match r.as_rule() {
+                                    Rule::varying => {
+                                        varying = Some(self.name(r.into_inner().next()?))
+                                    }
+                                    _ => filter = Some(self.expr(r)?),
+                                }
                             }
                         }
                         Rule::expr => expect = Some(self.expr(q)?),
@@ -492,6 +499,7 @@ impl Builder {
                     given,
                     settings,
                     filter,
+                    varying,
                     expect: expect?,
                     span,
                 })

@@ -214,6 +214,9 @@ fn item_text(item: &Item) -> String {
                 s.push_str(&format!("\n  settings {}", json(&j.value)));
             }
             s.push_str("\n  for all facts");
+            if let Some(v) = &p.varying {
+                s.push_str(&format!(" varying {}", v.text));
+            }
             if let Some(w) = &p.filter {
                 s.push_str(&format!(" where {}", expr(w, 0)));
             }
