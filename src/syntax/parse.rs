@@ -59,6 +59,7 @@ pub fn parse_with_limits(
     let pairs = Grammar::parse(Rule::file, text).map_err(|e| vec![syntax_error(file, text, e)])?;
     let mut b = Builder {
         file,
+        text,
         diags: Vec::new(),
         max_depth: limits.max_depth,
     };
@@ -340,20 +341,27 @@ fn tight_end(p: &P) -> usize {
     cur.as_span().end()
 }
 
-struct Builder {
+struct Builder<'t> {
     file: FileId,
+    text: &'t str,
     diags: Vec<Diagnostic>,
     max_depth: usize,
 }
 
 type P<'a> = Pair<'a, Rule>;
 
-impl Builder {
+impl Builder<'_> {
     /// The span of a pair, without the whitespace and comments pest skips after an
     /// optional element that did not match: it ends where its last token ends.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        // Without the whitespace pest may have skipped at the end.
+        let trimmed = self
+            .text
+            .get(s.start()..s.end())
+            .map(|t| s.start() + t.trim_end().len())
+            .unwrap_or(s.end());
+        Span::new(self.file, s.start(), trimmed)
     }
 
     /// A declaration's span, ending at its last token (the formatter places comments
