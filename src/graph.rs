@@ -114,6 +114,52 @@ pub const MAPPED: [&str; 46] = [
     "appActionIfIosDeviceModelNotAllowed",
 ];
 
+/// Boolean Graph properties that map one-to-one onto a two-valued setting:
+/// (property, setting, value when `true`, value when `false`).
+const BOOLEANS: [(&str, &str, &str, &str); 11] = [
+    (
+        "dataBackupBlocked",
+        "data_transfer.backup_org_data",
+        "block",
+        "allow",
+    ),
+    (
+        "saveAsBlocked",
+        "data_transfer.save_copies",
+        "block",
+        "allow",
+    ),
+    (
+        "thirdPartyKeyboardsBlocked",
+        "data_transfer.third_party_keyboards",
+        "block",
+        "allow",
+    ),
+    (
+        "contactSyncBlocked",
+        "functionality.sync_contacts",
+        "block",
+        "allow",
+    ),
+    ("printBlocked", "functionality.printing", "block", "allow"),
+    ("pinRequired", "access.pin", "require", "not_required"),
+    ("simplePinBlocked", "access.simple_pin", "block", "allow"),
+    ("fingerprintBlocked", "access.touch_id", "block", "allow"),
+    ("faceIdBlocked", "access.face_id", "block", "allow"),
+    (
+        "disableAppPinIfDevicePinIsSet",
+        "access.app_pin_when_device_pin_set",
+        "disable",
+        "enable",
+    ),
+    (
+        "organizationalCredentialsRequired",
+        "access.work_credentials",
+        "require",
+        "not_required",
+    ),
+];
+
 /// Threat-level properties (mapped too; kept apart to keep [`MAPPED`] readable).
 pub const MAPPED_THREAT: [&str; 2] = [
     "maximumAllowedDeviceThreatLevel",
@@ -449,11 +495,12 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     let mut set = |k: &str, v: J| {
         out.settings.insert(k.to_string(), v);
     };
-    let allow_block = |blocked: bool| json!(if blocked { "block" } else { "allow" });
-
-    if let Some(b) = r.bool("dataBackupBlocked")? {
-        set("data_transfer.backup_org_data", allow_block(b));
+    for (prop, setting, if_true, if_false) in BOOLEANS {
+        if let Some(b) = r.bool(prop)? {
+            set(setting, json!(if b { if_true } else { if_false }));
+        }
     }
+
     if let Some(dest) = r.choice(
         "allowedOutboundDataTransferDestinations",
         &["allApps", "managedApps", "none"],
@@ -514,9 +561,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         };
         set("data_transfer.receive_org_data", json!(v));
     }
-    if let Some(b) = r.bool("saveAsBlocked")? {
-        set("data_transfer.save_copies", allow_block(b));
-    }
     if let Some(list) = r.get("allowedDataStorageLocations") {
         let J::Array(items) = list else {
             return Err(r.invalid(
@@ -555,9 +599,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             json!(enum_map(&v, &NOTIFICATIONS)),
         );
     }
-    if let Some(b) = r.bool("thirdPartyKeyboardsBlocked")? {
-        set("data_transfer.third_party_keyboards", allow_block(b));
-    }
     if let Some(v) = r.choice("appDataEncryptionType", &ENCRYPTION)? {
         set(
             "encryption.encrypt_org_data",
@@ -567,12 +608,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
                 "require"
             }),
         );
-    }
-    if let Some(b) = r.bool("contactSyncBlocked")? {
-        set("functionality.sync_contacts", allow_block(b));
-    }
-    if let Some(b) = r.bool("printBlocked")? {
-        set("functionality.printing", allow_block(b));
     }
     let protocol = r
         .string("customBrowserProtocol")?
@@ -592,12 +627,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
     if r.map.contains_key("customBrowserProtocol") {
         set("functionality.unmanaged_browser_protocol", json!(protocol));
     }
-    if let Some(b) = r.bool("pinRequired")? {
-        set(
-            "access.pin",
-            json!(if b { "require" } else { "not_required" }),
-        );
-    }
     if let Some(v) = r.choice("pinCharacterSet", &["numeric", "alphanumericAndSymbol"])? {
         set(
             "access.pin_type",
@@ -608,17 +637,8 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             }),
         );
     }
-    if let Some(b) = r.bool("simplePinBlocked")? {
-        set("access.simple_pin", allow_block(b));
-    }
     if let Some(n) = r.int("minimumPinLength", 1)? {
         set("access.min_pin_length", json!(n));
-    }
-    if let Some(b) = r.bool("fingerprintBlocked")? {
-        set("access.touch_id", allow_block(b));
-    }
-    if let Some(b) = r.bool("faceIdBlocked")? {
-        set("access.face_id", allow_block(b));
     }
     if r.map.contains_key("pinRequiredInsteadOfBiometricTimeout") {
         match r.minutes("pinRequiredInsteadOfBiometricTimeout")? {
@@ -643,18 +663,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             }
             None => set("access.pin_reset", json!("no")),
         }
-    }
-    if let Some(b) = r.bool("disableAppPinIfDevicePinIsSet")? {
-        set(
-            "access.app_pin_when_device_pin_set",
-            json!(if b { "disable" } else { "enable" }),
-        );
-    }
-    if let Some(b) = r.bool("organizationalCredentialsRequired")? {
-        set(
-            "access.work_credentials",
-            json!(if b { "require" } else { "not_required" }),
-        );
     }
     // `null` leaves the default; `PT0S` is a recheck at every launch.
     if r.get("periodOnlineBeforeAccessCheck").is_some() {
@@ -859,10 +867,9 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         "@odata.type".into(),
         json!("#microsoft.graph.iosManagedAppProtection"),
     );
-    m.insert(
-        "dataBackupBlocked".into(),
-        json!(text("data_transfer.backup_org_data")? == "block"),
-    );
+    for (prop, setting, if_true, _) in BOOLEANS {
+        m.insert(prop.into(), json!(text(setting)? == if_true));
+    }
     let send = text("data_transfer.send_org_data")?;
     let dest = match send.as_str() {
         "all_apps" => "allApps",
@@ -899,10 +906,6 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         "protectInboundDataFromUnknownSources".into(),
         json!(receive == "all_apps_with_incoming_org_data"),
     );
-    m.insert(
-        "saveAsBlocked".into(),
-        json!(text("data_transfer.save_copies")? == "block"),
-    );
     let services: Vec<J> = match get("data_transfer.save_copies_services")? {
         J::Array(items) => items
             .iter()
@@ -928,24 +931,12 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         )),
     );
     m.insert(
-        "thirdPartyKeyboardsBlocked".into(),
-        json!(text("data_transfer.third_party_keyboards")? == "block"),
-    );
-    m.insert(
         "appDataEncryptionType".into(),
         json!(if text("encryption.encrypt_org_data")? == "require" {
             "whenDeviceLocked"
         } else {
             "useDeviceSettings"
         }),
-    );
-    m.insert(
-        "contactSyncBlocked".into(),
-        json!(text("functionality.sync_contacts")? == "block"),
-    );
-    m.insert(
-        "printBlocked".into(),
-        json!(text("functionality.printing")? == "block"),
     );
     let wct = text("functionality.web_content_transfer")?;
     m.insert(
@@ -968,10 +959,6 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         json!(text("functionality.unmanaged_browser_protocol")?),
     );
     m.insert(
-        "pinRequired".into(),
-        json!(text("access.pin")? == "require"),
-    );
-    m.insert(
         "pinCharacterSet".into(),
         json!(if text("access.pin_type")? == "passcode" {
             "alphanumericAndSymbol"
@@ -980,20 +967,8 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         }),
     );
     m.insert(
-        "simplePinBlocked".into(),
-        json!(text("access.simple_pin")? == "block"),
-    );
-    m.insert(
         "minimumPinLength".into(),
         json!(int("access.min_pin_length")?),
-    );
-    m.insert(
-        "fingerprintBlocked".into(),
-        json!(text("access.touch_id")? == "block"),
-    );
-    m.insert(
-        "faceIdBlocked".into(),
-        json!(text("access.face_id")? == "block"),
     );
     m.insert(
         "pinRequiredInsteadOfBiometricTimeout".into(),
@@ -1010,14 +985,6 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         } else {
             "PT0S".to_string()
         }),
-    );
-    m.insert(
-        "disableAppPinIfDevicePinIsSet".into(),
-        json!(text("access.app_pin_when_device_pin_set")? == "disable"),
-    );
-    m.insert(
-        "organizationalCredentialsRequired".into(),
-        json!(text("access.work_credentials")? == "require"),
     );
     m.insert(
         "periodOnlineBeforeAccessCheck".into(),
