@@ -1037,23 +1037,12 @@ fn merge_tests(tests: &[Test]) -> Option<Vec<Test>> {
             t => rest.push(t.clone()),
         }
     }
-    let in_range = |v: &Value| {
-        let lo_ok =
-            lo.as_ref()
-                .is_none_or(|(l, inc)| match crate::value::compare(v, l, None, false) {
-                    Some(std::cmp::Ordering::Greater) => true,
-                    Some(std::cmp::Ordering::Equal) => *inc,
-                    _ => false,
-                });
-        let hi_ok =
-            hi.as_ref()
-                .is_none_or(|(h, inc)| match crate::value::compare(v, h, None, false) {
-                    Some(std::cmp::Ordering::Less) => true,
-                    Some(std::cmp::Ordering::Equal) => *inc,
-                    _ => false,
-                });
-        lo_ok && hi_ok
+    // The evaluator's own range test decides which listed values stay.
+    let range = Test::Range {
+        lo: lo.clone(),
+        hi: hi.clone(),
     };
+    let in_range = |v: &Value| crate::eval::tables::test(&range, v) == Tri::True;
     let mut out = Vec::new();
     // `present` is false, not unknown, on an absent value: keep it first.
     if tests.iter().any(|t| matches!(t, Test::Present)) {
