@@ -216,7 +216,7 @@ fn compile_table(
     }
     let index = build_index(&rows);
     let computed = cols.list.iter().any(|c| !matches!(c, CExpr::Fact(_)));
-    let plan = plan::build(&rows, &cols.list, def.outcomes.variants.len());
+    let plan = plan::build(&rows, &cols.list);
     let default_rank = def
         .default
         .as_ref()

@@ -30,8 +30,6 @@ pub struct Plan {
     pub shadow: u128,
     /// One entry per tested column.
     pub columns: Vec<ColumnPlan>,
-    /// For each outcome rank, the non-shadow rows that give it.
-    pub by_rank: Vec<u128>,
 }
 
 /// How one column narrows the rows.
@@ -147,7 +145,7 @@ pub fn interval<T: Ord>(starts: &[T], masks: &[u128], x: &T) -> u128 {
 }
 
 /// Builds the plan of a table, when it has at most [`PLAN_MAX_ROWS`] rows.
-pub fn build(rows: &[Row], columns: &[super::CExpr], ranks: usize) -> Option<Plan> {
+pub fn build(rows: &[Row], columns: &[super::CExpr]) -> Option<Plan> {
     if rows.len() > PLAN_MAX_ROWS {
         return None;
     }
@@ -160,13 +158,10 @@ pub fn build(rows: &[Row], columns: &[super::CExpr], ranks: usize) -> Option<Pla
         },
         shadow: 0,
         columns: Vec::new(),
-        by_rank: vec![0; ranks.max(1)],
     };
     for (r, row) in rows.iter().enumerate() {
         if row.shadow.is_some() {
             plan.shadow |= bit(r);
-        } else if let Some(m) = plan.by_rank.get_mut(row.rank as usize) {
-            *m |= bit(r);
         }
     }
     for c in 0..columns.len() as u32 {

@@ -409,13 +409,8 @@ impl Columns<'_, '_> {
         };
         let (held, unknown) = self.plan(plan, skip_shadows);
         for (mask, r) in [(held, Tri::True), (unknown, Tri::Unknown)] {
-            let mut m = mask;
-            while m != 0 {
-                let i = m.trailing_zeros() as usize;
-                m &= m - 1;
-                if let Some(row) = t.rows.get(i) {
-                    bits.record(row.instance as usize, r);
-                }
+            for row in set_bits(mask).filter_map(|i| t.rows.get(i)) {
+                bits.record(row.instance as usize, r);
             }
         }
     }
@@ -523,21 +518,15 @@ fn touched_rows<'t: 'b, 'b>(
 
 /// The first instance with an unknown row and no row that held, if any.
 fn unknown_instance(t: &Table, held: u128, unknown: u128) -> Option<usize> {
-    let mut m = unknown;
-    while m != 0 {
-        let i = m.trailing_zeros() as usize;
-        m &= m - 1;
-        let inst = t.rows.get(i)?.instance;
-        let any_held = t
-            .rows
-            .iter()
-            .enumerate()
-            .any(|(j, r)| r.instance == inst && j < 128 && held & (1 << j) != 0);
-        if !any_held {
-            return Some(inst as usize);
-        }
-    }
-    None
+    let held_instances: Vec<u32> = set_bits(held)
+        .filter_map(|j| t.rows.get(j))
+        .map(|r| r.instance)
+        .collect();
+    set_bits(unknown)
+        .filter_map(|i| t.rows.get(i))
+        .map(|r| r.instance)
+        .find(|inst| !held_instances.contains(inst))
+        .map(|inst| inst as usize)
 }
 
 /// The error for an instance whose condition is unknown: re-evaluates its rows to
@@ -605,67 +594,48 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
                     return Err(missing(&mut cols, t, inst));
                 }
             }
-            return Ok(match t.policy {
-                HitPolicy::Priority => Outcome::One(
-                    plan.by_rank
-                        .iter()
-                        .rposition(|m| m & held != 0)
-                        .map(|r| r as u16)
-                        .unwrap_or(t.default_rank),
-                ),
-                HitPolicy::First => Outcome::One(match held {
-                    0 => t.default_rank,
-                    h => t
-                        .rows
-                        .get(h.trailing_zeros() as usize)
-                        .map(|r| r.rank)
-                        .unwrap_or(t.default_rank),
-                }),
-                HitPolicy::Collect => Outcome::Set(
-                    plan.by_rank
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, m)| *m & held != 0)
-                        .fold(0u64, |acc, (r, _)| {
-                            acc | 1u64.checked_shl(r as u32).unwrap_or(0)
-                        }),
-                ),
-            });
+            let ranks = set_bits(held).filter_map(|i| t.rows.get(i)).map(|r| r.rank);
+            return Ok(hit(t, ranks));
         }
         with_bits(t.instances as usize, |bits| {
             cols.run(bits, true);
-            let mut best: Option<u16> = None;
-            let mut mask = 0u64;
-            for (inst, row) in touched_rows(t, bits) {
-                if row.shadow.is_some() {
-                    continue;
-                }
-                match bits.state(inst) {
-                    Tri::True => match t.policy {
-                        HitPolicy::Priority => {
-                            best = Some(best.map_or(row.rank, |b| b.max(row.rank)))
-                        }
-                        HitPolicy::First => {
-                            if best.is_none() {
-                                best = Some(row.rank);
-                            }
-                        }
-                        HitPolicy::Collect => {
-                            mask |= 1u64.checked_shl(row.rank as u32).unwrap_or(0)
-                        }
-                    },
-                    Tri::Unknown => return Err(missing(&mut cols, t, inst)),
-                    Tri::False => {}
+            let decides = |(inst, row): &(usize, &Row)| {
+                row.shadow.is_none() && bits.state(*inst) != Tri::False
+            };
+            for (inst, _) in touched_rows(t, bits).filter(decides) {
+                if bits.state(inst) == Tri::Unknown {
+                    return Err(missing(&mut cols, t, inst));
                 }
             }
-            Ok(match t.policy {
-                HitPolicy::Collect => Outcome::Set(mask),
-                _ => match best {
-                    Some(r) => Outcome::One(r),
-                    None => Outcome::One(t.default_rank),
-                },
-            })
+            Ok(hit(
+                t,
+                touched_rows(t, bits).filter(decides).map(|(_, r)| r.rank),
+            ))
         })
+    })
+}
+
+/// The hit policy on the outcome ranks of the rule instances that fired, in order.
+fn hit(t: &Table, ranks: impl Iterator<Item = u16>) -> Outcome {
+    let mut ranks = ranks;
+    match t.policy {
+        HitPolicy::Priority => Outcome::One(ranks.max().unwrap_or(t.default_rank)),
+        HitPolicy::First => Outcome::One(ranks.next().unwrap_or(t.default_rank)),
+        HitPolicy::Collect => {
+            Outcome::Set(ranks.fold(0u64, |m, r| m | 1u64.checked_shl(r as u32).unwrap_or(0)))
+        }
+    }
+}
+
+/// The positions of the set bits of a row mask, lowest first.
+fn set_bits(mut m: u128) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if m == 0 {
+            return None;
+        }
+        let i = m.trailing_zeros() as usize;
+        m &= m - 1;
+        Some(i)
     })
 }
 
