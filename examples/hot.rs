@@ -7,6 +7,8 @@ fn main() -> Result<(), apprules::Error> {
             "conditional_launch.min_app_version": [{"version": "4.0", "action": "warn"}, {"version": "3.0", "action": "block"}],
             "conditional_launch.min_sdk_version": [{"version": "17.0", "action": "block"}],
             "conditional_launch.max_pin_attempts": [{"attempts": 5, "action": "reset_pin"}, {"attempts": 10, "action": "wipe"}],
+            "conditional_launch.offline_grace_period": [{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}],
+            "conditional_launch.jailbroken": "block",
             "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
         }))
         .build()?;

@@ -276,6 +276,7 @@ impl Policy {
 
     /// One decision's outcome only — no reasons, outputs or `not_enforced`: the fast
     /// path, allocation-free for tables whose columns are facts.
+    #[inline]
     pub fn outcome(
         &self,
         decision: usize,

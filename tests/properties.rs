@@ -108,6 +108,22 @@ proptest! {
         agree(&policy, 24, seed)?;
     }
 
+    /// 65 to 128 rows: a column plan without a kernel.
+    #[test]
+    fn tables_agree_with_interpreter_on_plans_without_kernels(program in common::program(), settings in common::settings(), seed in any::<u64>()) {
+        let mut text = program.clone();
+        for i in 0..66 {
+            text.push_str(&format!("rule pad{i} when x == {} and k != blue then d = warn\n", i % 12));
+        }
+        let policy = PolicyBuilder::new().source("mid.rules", &text).settings_json(settings).build();
+        let policy = match policy {
+            Ok(p) => p,
+            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+        };
+        prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_some() && t.kernel.is_none()));
+        agree(&policy, 24, seed)?;
+    }
+
     #[test]
     fn tables_agree_with_interpreter_on_the_bundled_policy(settings in settings_strategy(Policy::bundled().unwrap().program()), seed in any::<u64>()) {
         // Random settings may break a lint (an offline entry in minutes that wipes): skip those.

@@ -13,6 +13,7 @@
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.
 
+pub mod kernel;
 pub mod plan;
 pub mod print;
 pub mod table;
@@ -223,8 +224,12 @@ fn compile_table(
         .and_then(|v| v.as_text())
         .and_then(|v| def.outcomes.index(v))
         .unwrap_or(0) as u16;
+    let kernel = plan
+        .as_ref()
+        .and_then(|p| kernel::build(p, &rows, def.policy, default_rank));
     Ok(Table {
         plan,
+        kernel,
         default_rank,
         computed,
         decision: d,

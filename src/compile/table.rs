@@ -227,6 +227,9 @@ pub struct Table {
     pub default_rank: u16,
     /// The column-wise plan, for tables of at most 128 rows.
     pub plan: Option<super::plan::Plan>,
+    /// The plan flattened for the hot path, for tables of at most 64 rows that
+    /// test plain facts only.
+    pub kernel: Option<super::kernel::Kernel>,
     /// Whether some column is computed (not a plain fact): the evaluator then needs a
     /// cache for column values.
     pub computed: bool,

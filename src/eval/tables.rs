@@ -403,11 +403,17 @@ impl Columns<'_, '_> {
     /// has one, row by row otherwise.
     fn evaluate(&mut self, bits: &mut Bits, skip_shadows: bool) {
         let t = self.table;
-        let Some(plan) = &t.plan else {
-            self.run(bits, skip_shadows);
-            return;
+        let (held, unknown) = match (&t.kernel, &t.plan) {
+            (Some(k), _) => {
+                let (h, u) = k.run(&self.facts.values, skip_shadows);
+                (u128::from(h), u128::from(u))
+            }
+            (None, Some(plan)) => self.plan(plan, skip_shadows),
+            (None, None) => {
+                self.run(bits, skip_shadows);
+                return;
+            }
         };
-        let (held, unknown) = self.plan(plan, skip_shadows);
         for (mask, r) in [(held, Tri::True), (unknown, Tri::Unknown)] {
             for row in set_bits(mask).filter_map(|i| t.rows.get(i)) {
                 bits.record(row.instance as usize, r);
@@ -576,7 +582,19 @@ fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
 }
 
 /// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
+#[inline]
 pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
+    if let (Some(k), None) = (&t.kernel, &t.only_when) {
+        if let Some(o) = k.outcome(&facts.values) {
+            return Ok(o);
+        }
+    }
+    outcome_general(c, t, facts)
+}
+
+/// [`outcome`] without a kernel, or when the kernel met a missing fact.
+#[inline(never)]
+fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
     with_cache(t, |cache| {
         let mut cols = Columns {
             table: t,

@@ -1,0 +1,270 @@
+//! Kernels: the column plan of a small table, flattened for the hot path.
+//!
+//! A table of at most 64 rows whose tested columns are all plain facts, each described
+//! by an interval, boolean or value lookup, gets a kernel: the plan's lookups grouped
+//! by type (no dispatch on the lookup kind), masks in one `u64` with untested rows
+//! already set (one `and` per column), and the hit policy precomputed — for
+//! `priority`, the rows of each outcome rank, highest first, so the outcome is the
+//! first rank with a row that held.
+//!
+//! A kernel is derived from the [`Plan`] and answers exactly as it does; it never
+//! decides when a row is unknown (a missing fact): then the caller takes the general
+//! path, which names the missing fact.
+
+use super::plan::{Lookup, Plan};
+use super::table::Row;
+use crate::eval::tables::Outcome;
+use crate::syntax::ast::HitPolicy;
+use crate::value::{Value, Version};
+
+/// Tables with more rows than this have no kernel.
+pub const KERNEL_MAX_ROWS: usize = 64;
+
+/// The flattened plan of a small table.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// All rows.
+    all: u64,
+    /// Shadow rows.
+    shadow: u64,
+    versions: Box<[Ranges<u128>]>,
+    ints: Box<[Ranges<i64>]>,
+    bools: Box<[Bools]>,
+    values: Box<[Values]>,
+    /// Priority: the non-shadow rows of each rank, highest rank first.
+    by_rank: Box<[(u64, u16)]>,
+    /// The rank of each row.
+    row_rank: Box<[u16]>,
+    policy: HitPolicy,
+    default_rank: u16,
+}
+
+/// What every column kind shares: the fact, and the masks for an absent value.
+#[derive(Clone, Debug)]
+struct Col {
+    fact: u32,
+    /// Rows that test the column.
+    tested: u64,
+    /// Rows not failed by an absent value (untested, passing or unknown).
+    absent_ok: u64,
+    /// Tested rows that are unknown on an absent value.
+    absent_unknown: u64,
+}
+
+/// An integer or version column: `masks[i]` holds for values from `starts[i - 1]`
+/// (inclusive) up to `starts[i]`; untested rows are set in every mask.
+#[derive(Clone, Debug)]
+struct Ranges<T> {
+    col: Col,
+    starts: Box<[T]>,
+    masks: Box<[u64]>,
+}
+
+#[derive(Clone, Debug)]
+struct Bools {
+    col: Col,
+    if_true: u64,
+    if_false: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Values {
+    col: Col,
+    listed: Box<[(Value, u64)]>,
+    other: u64,
+}
+
+impl<T: Ord> Ranges<T> {
+    #[inline(always)]
+    fn at(&self, x: &T) -> u64 {
+        let i = if self.starts.len() <= 8 {
+            self.starts.iter().filter(|s| *s <= x).count()
+        } else {
+            self.starts.partition_point(|s| s <= x)
+        };
+        self.masks.get(i).copied().unwrap_or(0)
+    }
+}
+
+/// Lowers 128-bit row masks to 64 bits (the kernel only exists for ≤ 64 rows).
+fn low(m: u128) -> u64 {
+    m as u64
+}
+
+/// Builds the kernel of a table: `None` when it has more than [`KERNEL_MAX_ROWS`]
+/// rows or a column the kernel cannot read.
+pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) -> Option<Kernel> {
+    if rows.len() > KERNEL_MAX_ROWS {
+        return None;
+    }
+    let all = low(plan.all);
+    let mut k = Kernel {
+        all,
+        shadow: low(plan.shadow),
+        versions: Box::new([]),
+        ints: Box::new([]),
+        bools: Box::new([]),
+        values: Box::new([]),
+        by_rank: Box::new([]),
+        row_rank: rows.iter().map(|r| r.rank).collect(),
+        policy,
+        default_rank,
+    };
+    let (mut versions, mut ints, mut bools, mut values) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for cp in &plan.columns {
+        let tested = low(cp.tested);
+        let untested = all & !tested;
+        let col = Col {
+            fact: cp.fact?,
+            tested,
+            absent_ok: untested | low(cp.absent.0 | cp.absent.1),
+            absent_unknown: low(cp.absent.1) & tested,
+        };
+        let widen = |ms: &[u128]| ms.iter().map(|m| low(*m) | untested).collect();
+        match &cp.lookup {
+            Lookup::Versions { starts, masks } => versions.push(Ranges {
+                col,
+                starts: starts.iter().skip(1).copied().collect(),
+                masks: widen(masks),
+            }),
+            Lookup::Ints { starts, masks } => ints.push(Ranges {
+                col,
+                starts: starts.iter().skip(1).copied().collect(),
+                masks: widen(masks),
+            }),
+            Lookup::Bool { if_true, if_false } => bools.push(Bools {
+                col,
+                if_true: low(*if_true) | untested,
+                if_false: low(*if_false) | untested,
+            }),
+            Lookup::Values { listed, other, .. } if listed.len() <= 16 => values.push(Values {
+                col,
+                listed: listed
+                    .iter()
+                    .map(|(v, m)| (v.clone(), low(*m) | untested))
+                    .collect(),
+                other: low(*other) | untested,
+            }),
+            _ => return None,
+        }
+    }
+    let mut ranks: Vec<u16> = rows.iter().map(|r| r.rank).collect();
+    ranks.sort_unstable_by(|a, b| b.cmp(a));
+    ranks.dedup();
+    k.by_rank = ranks
+        .into_iter()
+        .map(|rank| {
+            let m = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.rank == rank && r.shadow.is_none())
+                .fold(0u64, |m, (i, _)| m | 1 << i);
+            (m, rank)
+        })
+        .collect();
+    k.versions = versions.into();
+    k.ints = ints.into();
+    k.bools = bools.into();
+    k.values = values.into();
+    Some(k)
+}
+
+impl Kernel {
+    /// The rows that hold and the rows that are unknown (shadow rows too, unless
+    /// `skip_shadows`), as the plan computes them.
+    #[inline]
+    pub fn run(&self, facts: &[Value], skip_shadows: bool) -> (u64, u64) {
+        let mut alive = if skip_shadows {
+            self.all & !self.shadow
+        } else {
+            self.all
+        };
+        let mut unknown = 0u64;
+        // An absent value narrows to the rows it does not fail; a value of another
+        // type than the column's (never after checking) makes every tested row unknown.
+        let mut other = |c: &Col, v: Option<&Value>, alive: &mut u64| match v {
+            None | Some(Value::Absent) => {
+                *alive &= c.absent_ok;
+                unknown |= c.absent_unknown;
+            }
+            Some(_) => unknown |= c.tested,
+        };
+        macro_rules! ranges {
+            ($cols:expr, $pat:pat => $x:expr) => {
+                for c in $cols.iter() {
+                    match facts.get(c.col.fact as usize) {
+                        Some($pat) => alive &= c.at($x),
+                        v => other(&c.col, v, &mut alive),
+                    }
+                }
+            };
+        }
+        ranges!(self.versions, Value::Version(Version(x)) => x);
+        ranges!(self.ints, Value::Int(x) => x);
+        for c in self.bools.iter() {
+            match facts.get(c.col.fact as usize) {
+                Some(Value::Bool(b)) => alive &= if *b { c.if_true } else { c.if_false },
+                v => other(&c.col, v, &mut alive),
+            }
+        }
+        for c in self.values.iter() {
+            match facts.get(c.col.fact as usize) {
+                None | Some(Value::Absent) => other(&c.col, None, &mut alive),
+                Some(v) => {
+                    alive &= c
+                        .listed
+                        .iter()
+                        .find(|(x, _)| x == v)
+                        .map_or(c.other, |(_, m)| *m)
+                }
+            }
+        }
+        (alive & !unknown, alive & unknown)
+    }
+
+    /// The outcome, without reasons; `None` when some row is unknown (the caller
+    /// then takes the general path, which reports the missing fact).
+    #[inline]
+    pub fn outcome(&self, facts: &[Value]) -> Option<Outcome> {
+        let (held, unknown) = self.run(facts, true);
+        if unknown != 0 {
+            return None;
+        }
+        if held == 0 {
+            return Some(match self.policy {
+                HitPolicy::Collect => Outcome::Set(0),
+                _ => Outcome::One(self.default_rank),
+            });
+        }
+        Some(match self.policy {
+            HitPolicy::Priority => Outcome::One(
+                self.by_rank
+                    .iter()
+                    .find(|(m, _)| held & m != 0)
+                    .map_or(self.default_rank, |(_, r)| *r),
+            ),
+            HitPolicy::First => Outcome::One(if held == 0 {
+                self.default_rank
+            } else {
+                self.row_rank
+                    .get(held.trailing_zeros() as usize)
+                    .copied()
+                    .unwrap_or(self.default_rank)
+            }),
+            HitPolicy::Collect => {
+                let (mut m, mut set) = (held, 0u64);
+                while m != 0 {
+                    let r = self
+                        .row_rank
+                        .get(m.trailing_zeros() as usize)
+                        .copied()
+                        .unwrap_or(0);
+                    set |= 1u64.checked_shl(r as u32).unwrap_or(0);
+                    m &= m - 1;
+                }
+                Outcome::Set(set)
+            }
+        })
+    }
+}
