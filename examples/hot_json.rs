@@ -1,17 +1,28 @@
 //! JSON text in, JSON text out, in a loop, for profilers: `cargo run --release --example hot_json`.
+//! `-- N full` builds the decisions and serializes them with serde_json instead of
+//! writing them directly.
 fn main() -> Result<(), apprules::Error> {
     let policy = apprules::Policy::bundled()?;
     let text = std::fs::read_to_string("examples/device.json").unwrap_or_default();
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let n: u64 = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let n: u64 = args
+        .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    let full = args.next().is_some_and(|a| a == "full");
     let start = std::time::Instant::now();
     let mut bytes = 0usize;
+    let mut out = Vec::with_capacity(4096);
     for _ in 0..n {
-        let d = policy.evaluate_str(std::hint::black_box(&text))?;
-        bytes += serde_json::to_string(&d).map(|s| s.len()).unwrap_or(0);
+        out.clear();
+        if full {
+            let d = policy.evaluate_str(std::hint::black_box(&text))?;
+            serde_json::to_writer(&mut out, &d).unwrap_or_default();
+        } else {
+            policy.evaluate_str_into(std::hint::black_box(&text), &mut out)?;
+        }
+        bytes += out.len();
     }
     let ns = start.elapsed().as_nanos() as f64 / n as f64;
     println!(

@@ -318,6 +318,23 @@ impl Policy {
         eval::facts::bind_str(&self.compiled.program, &self.schema, text)
     }
 
+    /// Appends every decision for bound facts to `out` as one line of compact JSON
+    /// (without the newline): the same text as `serde_json::to_writer` on
+    /// [`Policy::evaluate_bound`]'s result, written without building it.
+    pub fn write_json(&self, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
+        eval::tables::write_json(&self.compiled, facts, out)
+    }
+
+    /// JSON text in, JSON text out: binds `text` and appends every decision to `out`
+    /// (see [`Policy::write_json`]). On error `out` is left as it was.
+    pub fn evaluate_str_into(&self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
+        let facts = self.bind_str(text)?;
+        let len = out.len();
+        self.write_json(&facts, out)
+            .inspect_err(|_| out.truncate(len))?;
+        Ok(())
+    }
+
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
         let facts = self.bind_str(text)?;

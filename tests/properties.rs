@@ -63,6 +63,18 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
                 (Ok(_), Err(e)) => prop_assert!(false, "fast path failed: {} for {}", e, json),
             }
         }
+        // The direct JSON writer writes what serde_json writes for the full result.
+        let mut direct = Vec::new();
+        match (&tables, policy.write_json(&facts, &mut direct)) {
+            (Ok(d), Ok(())) => prop_assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                serde_json::to_string(d).unwrap(),
+                "facts: {}",
+                json
+            ),
+            (Err(a), Err(b)) => prop_assert_eq!(a, &b),
+            (a, b) => prop_assert!(false, "full {:?} but writer {:?} for {}", a, b, json),
+        }
         match (&tables, &reference) {
             (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "facts: {}", json),
             (Err(_), Err(_)) => {}

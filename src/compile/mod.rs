@@ -227,7 +227,9 @@ fn compile_table(
     let kernel = plan
         .as_ref()
         .and_then(|p| kernel::build(p, &rows, def.policy, default_rank));
+    let json = json_parts(def, &rows, &reports);
     Ok(Table {
+        json,
         plan,
         kernel,
         default_rank,
@@ -244,6 +246,43 @@ fn compile_table(
         instance_rows,
         index,
     })
+}
+
+/// The JSON text of a decision's result that does not depend on the facts.
+fn json_parts(def: &DecisionDef, rows: &[Row], reports: &[(String, CExpr)]) -> table::JsonParts {
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "null".into());
+    let default = match &def.default {
+        Some(Value::Enum(o)) => text(o),
+        _ => "null".into(),
+    };
+    table::JsonParts {
+        open: format!("{}:{{", text(&def.name)),
+        field: format!("{}:", text(&def.field)),
+        outcomes: def.outcomes.variants.iter().map(|o| text(o)).collect(),
+        default,
+        reasons: rows
+            .iter()
+            .map(|r| {
+                let f = crate::eval::Fired {
+                    rule: r.rule,
+                    rule_name: r.rule_name.clone(),
+                    about_name: r.about_name.clone(),
+                    outcome: r.outcome.clone(),
+                    outputs: Vec::new(),
+                    message: r.message.clone(),
+                    about: r.about,
+                };
+                crate::eval::reasons(&[&f])
+                    .first()
+                    .and_then(|r| serde_json::to_string(r).ok())
+                    .unwrap_or_else(|| "null".into())
+            })
+            .collect(),
+        reports: reports
+            .iter()
+            .map(|(k, _)| format!("{}:", text(k)))
+            .collect(),
+    }
 }
 
 /// Rows that test one column for equality, at least this many, get a hash index.

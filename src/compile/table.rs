@@ -227,6 +227,8 @@ pub struct Table {
     pub default_rank: u16,
     /// The column-wise plan, for tables of at most 128 rows.
     pub plan: Option<super::plan::Plan>,
+    /// JSON text the direct writer copies: see [`JsonParts`].
+    pub json: JsonParts,
     /// The plan flattened for the hot path, for tables of at most 64 rows that
     /// test plain facts only.
     pub kernel: Option<super::kernel::Kernel>,
@@ -269,4 +271,22 @@ impl fmt::Display for Test {
             Test::Absent => f.write_str("absent"),
         }
     }
+}
+
+/// Pieces of a decision's JSON result that do not depend on the facts, escaped once at
+/// compile time, for [`crate::eval::tables::write_json`].
+#[derive(Clone, Debug, Default)]
+pub struct JsonParts {
+    /// `"name":{`
+    pub open: String,
+    /// `"field":`
+    pub field: String,
+    /// Each outcome as a JSON string, by rank.
+    pub outcomes: Vec<String>,
+    /// The outcome when no rule fires (priority and first): a JSON string or `null`.
+    pub default: String,
+    /// Each row's reason as a JSON object.
+    pub reasons: Vec<String>,
+    /// Each report's name as a JSON key: `"name":`.
+    pub reports: Vec<String>,
 }

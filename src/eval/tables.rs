@@ -792,3 +792,135 @@ fn not_enforced(
     }
     out
 }
+
+/// Writes every decision as JSON, byte for byte what `serde_json::to_writer` writes
+/// for [`crate::eval::Decisions`], without building them: the outcome comes from the
+/// ranks of the rows that held, the reasons from text escaped at compile time. A
+/// decision whose winning rules set outputs, or that an old SDK may have left
+/// `not_enforced`, is evaluated in full and serialized.
+pub fn write_json(c: &Compiled, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
+    out.push(b'{');
+    let mut first = true;
+    for t in &c.tables {
+        let start = out.len();
+        if !first {
+            out.push(b',');
+        }
+        if write_table(c, t, facts, out)? {
+            first = false;
+        } else {
+            out.truncate(start);
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Writes one decision; `false` when its `only when` does not hold.
+fn write_table(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+    out: &mut Vec<u8>,
+) -> Result<bool, EvalError> {
+    let program = &*c.program;
+    let full = |out: &mut Vec<u8>| -> Result<bool, EvalError> {
+        match eval_table(c, t, facts, None)? {
+            None => Ok(false),
+            Some(d) => {
+                out.extend_from_slice(t.json.open.as_bytes());
+                // `{` is already written: serialize the object and drop its own brace.
+                let mut buf = Vec::new();
+                if serde_json::to_writer(&mut buf, &d).is_err() {
+                    buf = b"{}".to_vec();
+                }
+                out.extend_from_slice(buf.get(1..).unwrap_or_default());
+                Ok(true)
+            }
+        }
+    };
+    with_cache(t, |cache| {
+        let mut cols = Columns {
+            table: t,
+            facts,
+            program,
+            cache,
+        };
+        if !only_when(&mut cols, t)? {
+            return Ok(false);
+        }
+        with_bits(t.instances as usize, |bits| {
+            cols.evaluate(bits, false);
+            // The rules that fired, in order: the first row of each instance that held.
+            let mut fired: Vec<(usize, &Row)> = Vec::new();
+            for (inst, row) in touched_rows(t, bits) {
+                match bits.state(inst) {
+                    Tri::True => {
+                        if row.gated() || !row.outputs.is_empty() {
+                            return full(out);
+                        }
+                        let r = t.instance_rows.get(inst).copied().unwrap_or(0) as usize;
+                        fired.push((r, row));
+                    }
+                    Tri::Unknown if row.shadow.is_none() => {
+                        return Err(missing(&mut cols, t, inst))
+                    }
+                    _ => {}
+                }
+            }
+            out.extend_from_slice(t.json.open.as_bytes());
+            for ((_, e), key) in t.reports.iter().zip(&t.json.reports) {
+                let v = column_value(e, facts, program);
+                if v != Value::Absent {
+                    out.extend_from_slice(key.as_bytes());
+                    if serde_json::to_writer(&mut *out, &v).is_err() {
+                        out.extend_from_slice(b"null");
+                    }
+                    out.push(b',');
+                }
+            }
+            out.extend_from_slice(t.json.field.as_bytes());
+            let outcome = |rank: u16| {
+                t.json
+                    .outcomes
+                    .get(rank as usize)
+                    .map_or("null", String::as_str)
+                    .as_bytes()
+            };
+            match t.policy {
+                HitPolicy::Collect => {
+                    let set = fired.iter().fold(0u64, |m, (_, r)| {
+                        m | 1u64.checked_shl(r.rank as u32).unwrap_or(0)
+                    });
+                    out.push(b'[');
+                    for (i, rank) in set_bits(u128::from(set)).enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(outcome(rank as u16));
+                    }
+                    out.push(b']');
+                }
+                HitPolicy::Priority => match fired.iter().map(|(_, r)| r.rank).max() {
+                    Some(top) => out.extend_from_slice(outcome(top)),
+                    None => out.extend_from_slice(t.json.default.as_bytes()),
+                },
+                HitPolicy::First => match fired.first() {
+                    Some((_, r)) => out.extend_from_slice(outcome(r.rank)),
+                    None => out.extend_from_slice(t.json.default.as_bytes()),
+                },
+            }
+            out.extend_from_slice(b",\"reasons\":[");
+            for (i, (r, _)) in fired.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if let Some(j) = t.json.reasons.get(*r) {
+                    out.extend_from_slice(j.as_bytes());
+                }
+            }
+            out.extend_from_slice(b"],\"not_enforced\":[]}");
+            Ok(true)
+        })
+    })
+}
