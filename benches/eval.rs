@@ -245,6 +245,16 @@ fn json(c: &mut Criterion) {
     g.bench_function("text_to_all_decisions_json_out", |b| {
         b.iter(|| serde_json::to_string(&policy.evaluate_str(black_box(&text)).unwrap()).unwrap())
     });
+    let mut out = Vec::with_capacity(4096);
+    g.bench_function("text_to_json_text_direct", |b| {
+        b.iter(|| {
+            out.clear();
+            policy
+                .evaluate_str_into(black_box(&text), &mut out)
+                .unwrap();
+            out.len()
+        })
+    });
     g.finish();
 }
 

@@ -1,5 +1,5 @@
 //! JSON text in, JSON text out, in a loop, for profilers: `cargo run --release --example hot_json`.
-//! `-- N full` builds the decisions and serializes them with serde_json instead of
+//! `-- N bind` only binds; `-- N full` builds the decisions and serializes them with serde_json instead of
 //! writing them directly.
 fn main() -> Result<(), apprules::Error> {
     let policy = apprules::Policy::bundled()?;
@@ -10,7 +10,18 @@ fn main() -> Result<(), apprules::Error> {
         .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    let full = args.next().is_some_and(|a| a == "full");
+    let mode = args.next().unwrap_or_default();
+    let full = mode == "full";
+    if mode == "bind" {
+        let start = std::time::Instant::now();
+        let mut ok = 0usize;
+        for _ in 0..n {
+            ok += usize::from(policy.bind_str(std::hint::black_box(&text)).is_ok());
+        }
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        println!("{ok} bound; {ns:.0} ns per record");
+        return Ok(());
+    }
     let start = std::time::Instant::now();
     let mut bytes = 0usize;
     let mut out = Vec::with_capacity(4096);

@@ -2,7 +2,7 @@
 
 use apprules::{Error, Policy, PolicyBuilder};
 use clap::{Args, Parser, Subcommand};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -470,15 +470,21 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-/// JSON lines in, JSON lines out, in input order, chunk by chunk on every core.
+/// JSON lines in, JSON lines out, in input order, in constant memory, on every core.
+///
+/// Three stages overlap: a reader thread cuts the input into blocks of whole lines,
+/// the rayon pool evaluates each block in slices (every worker with its own
+/// [`Policy::for_thread`] handle, writing decisions straight into a byte buffer), and
+/// this thread writes the buffers in input order. Channels of two blocks bound memory.
 fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     use rayon::prelude::*;
-    let reader: Box<dyn BufRead> = if path == Path::new("-") {
-        Box::new(std::io::BufReader::new(std::io::stdin()))
+    let mut reader: Box<dyn std::io::Read + Send> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
     } else {
-        let f = std::fs::File::open(path)
-            .map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?,
+        )
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -500,70 +506,173 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     } else {
         None
     };
-    let mut errors = 0usize;
-    let mut line_no = 0usize;
-    let mut chunk: Vec<String> = Vec::with_capacity(CHUNK);
-    let mut lines = reader.lines();
-    loop {
-        chunk.clear();
-        for l in lines.by_ref() {
-            let l = l.map_err(|e| bad(format!("error: reading `{}`: {e}", path.display())))?;
-            chunk.push(l);
-            if chunk.len() == CHUNK {
-                break;
+    let name = path.display().to_string();
+    let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, String>>(2);
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Block>(2);
+    let policy = p.clone();
+    std::thread::scope(|scope| {
+        // Reader: blocks of whole lines.
+        scope.spawn(move || {
+            let mut carry: Vec<u8> = Vec::new();
+            loop {
+                let mut block = std::mem::take(&mut carry);
+                block.reserve(BLOCK);
+                let n = match read_full(&mut reader, &mut block) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = blocks_tx.send(Err(format!("error: reading `{name}`: {e}")));
+                        return;
+                    }
+                };
+                if n == 0 {
+                    if !block.is_empty() && blocks_tx.send(Ok(block)).is_err() {
+                        return;
+                    }
+                    return;
+                }
+                // Keep the partial last line for the next block.
+                if let Some(cut) = memchr::memrchr(b'\n', &block) {
+                    carry = block.split_off(cut + 1);
+                    if blocks_tx.send(Ok(block)).is_err() {
+                        return;
+                    }
+                } else {
+                    carry = block;
+                }
+            }
+        });
+        // Evaluator: each block's lines in parallel slices, results in order.
+        scope.spawn(move || {
+            let mut first_line = 0usize;
+            for block in blocks_rx {
+                let block = match block {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = done_tx.send(Block::ReadError(e));
+                        return;
+                    }
+                };
+                let mut lines: Vec<&[u8]> = Vec::with_capacity(block.len() / 256);
+                let mut from = 0;
+                for end in memchr::memchr_iter(b'\n', &block) {
+                    lines.extend(block.get(from..=end));
+                    from = end + 1;
+                }
+                lines.extend(block.get(from..).filter(|rest| !rest.is_empty()));
+                let results: Vec<Slice> = lines
+                    .par_chunks(SLICE)
+                    .enumerate()
+                    .map_init(
+                        || policy.for_thread(),
+                        |p, (k, chunk)| eval_slice(p, chunk, first_line + k * SLICE),
+                    )
+                    .collect();
+                first_line += lines.len();
+                let done = Block::Done {
+                    bytes: block.len() as u64,
+                    lines: first_line,
+                    results,
+                };
+                if done_tx.send(done).is_err() {
+                    return;
+                }
+            }
+        });
+        // Writer: this thread.
+        let mut errors = 0usize;
+        for done in done_rx {
+            let (bytes, lines, results) = match done {
+                Block::Done {
+                    bytes,
+                    lines,
+                    results,
+                } => (bytes, lines, results),
+                Block::ReadError(e) => return Err(bad(e)),
+            };
+            for slice in results {
+                if out.write_all(&slice.out).is_err() {
+                    std::process::exit(0);
+                }
+                errors += slice.errors.len();
+                if bar.is_none() {
+                    for (line, e) in &slice.errors {
+                        eprintln!("error: line {line}: {e}");
+                    }
+                }
+            }
+            if let Some(b) = &bar {
+                b.inc(bytes);
+                b.set_message(format!("{lines} records"));
             }
         }
-        if chunk.is_empty() {
-            break;
-        }
-        let results: Vec<Result<String, String>> =
-            chunk.par_iter().map(|l| eval_line(p, l)).collect();
         if let Some(b) = &bar {
-            b.inc(chunk.iter().map(|l| l.len() as u64 + 1).sum());
-            b.set_message(format!("{} records", line_no + chunk.len()));
+            b.finish_and_clear();
         }
-        for r in results {
-            line_no += 1;
-            match r {
-                Ok(s) if s.is_empty() => {}
-                Ok(s) => {
-                    if out
-                        .write_all(s.as_bytes())
-                        .and_then(|_| out.write_all(b"\n"))
-                        .is_err()
-                    {
-                        std::process::exit(0);
-                    }
-                }
-                Err(e) => {
-                    errors += 1;
-                    let err = serde_json::json!({"error": e, "line": line_no});
-                    let _ = writeln!(out, "{err}");
-                    if bar.is_none() {
-                        eprintln!("error: line {line_no}: {e}");
-                    }
-                }
-            }
+        let _ = out.flush();
+        if errors > 0 {
+            return Err(bad(format!(
+                "error: {errors} record(s) could not be evaluated"
+            )));
         }
-    }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let _ = out.flush();
-    if errors > 0 {
-        return Err(bad(format!(
-            "error: {errors} record(s) could not be evaluated"
-        )));
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
-const CHUNK: usize = 8192;
+/// Bytes read per block.
+const BLOCK: usize = 4 << 20;
+/// Lines per parallel task.
+const SLICE: usize = 512;
 
-fn eval_line(p: &Policy, line: &str) -> Result<String, String> {
-    if line.trim().is_empty() {
-        return Ok(String::new());
+/// A block of input, evaluated.
+enum Block {
+    Done {
+        bytes: u64,
+        /// Lines read so far, this block included.
+        lines: usize,
+        results: Vec<Slice>,
+    },
+    ReadError(String),
+}
+
+/// The output of a slice of lines, and its errors (line number, message).
+struct Slice {
+    out: Vec<u8>,
+    errors: Vec<(usize, String)>,
+}
+
+/// Appends up to [`BLOCK`] bytes to `buf`; the count read (0 at the end).
+fn read_full(r: &mut dyn std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    use std::io::Read;
+    r.take(BLOCK as u64).read_to_end(buf)
+}
+
+/// Evaluates lines (each with its newline, if any); `first` is the number of lines
+/// before them. Blank lines give no output; a bad record gives an error object.
+fn eval_slice(p: &Policy, lines: &[&[u8]], first: usize) -> Slice {
+    let mut s = Slice {
+        out: Vec::with_capacity(lines.len() * 512),
+        errors: Vec::new(),
+    };
+    for (k, raw) in lines.iter().enumerate() {
+        let line_no = first + k + 1;
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let result = match std::str::from_utf8(raw) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => p
+                .evaluate_str_into(text, &mut s.out)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the line is not valid UTF-8: {e}")),
+        };
+        match result {
+            Ok(()) => s.out.push(b'\n'),
+            Err(e) => {
+                let err = serde_json::json!({"error": e, "line": line_no});
+                s.out.extend_from_slice(err.to_string().as_bytes());
+                s.out.push(b'\n');
+                s.errors.push((line_no, e));
+            }
+        }
     }
-    let d = p.evaluate_str(line).map_err(|e| e.to_string())?;
-    serde_json::to_string(&d).map_err(|e| e.to_string())
+    s
 }

@@ -152,21 +152,82 @@ fn lookup<'a>(
 /// binding them does not allocate.
 #[derive(Clone, Debug)]
 pub struct Schema {
-    root: Node,
+    pub(super) root: Node,
     /// For each fact: its type, and the interned values of its enum (if any).
-    types: Vec<(crate::value::Type, Vec<Value>)>,
-    groups: usize,
+    pub(super) types: Vec<(crate::value::Type, Vec<Value>)>,
+    /// For each fact: the [`KeySig`] of each interned enum value.
+    pub(super) enum_sigs: Vec<Vec<KeySig>>,
+    pub(super) groups: usize,
 }
 
 #[derive(Clone, Debug, Default)]
-struct Node {
+pub(super) struct Node {
     /// The dotted path of this object (empty for the root).
     path: String,
-    children: Vec<(String, Child)>,
+    pub(super) children: Vec<(String, Child)>,
+    /// Each child's [`KeySig`], for matching keys without comparing them byte by byte.
+    pub(super) sigs: Vec<KeySig>,
+}
+
+/// A key's length and its first and last eight bytes: equal signatures of keys of at
+/// most 16 bytes mean equal keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(super) struct KeySig {
+    pub(super) len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl KeySig {
+    #[inline]
+    pub(super) fn of(k: &[u8]) -> KeySig {
+        let word = |b: &[u8]| match b.first_chunk::<8>() {
+            Some(w) => u64::from_le_bytes(*w),
+            None => b
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, c)| w | u64::from(*c) << (8 * i)),
+        };
+        let head = word(k);
+        KeySig {
+            len: k.len(),
+            head,
+            tail: match k.last_chunk::<8>() {
+                Some(w) => u64::from_le_bytes(*w),
+                None => head,
+            },
+        }
+    }
+}
+
+impl Node {
+    /// The child named `key`.
+    #[inline]
+    pub(super) fn child(&self, key: &str) -> Option<&Child> {
+        let sig = KeySig::of(key.as_bytes());
+        self.sigs
+            .iter()
+            .zip(&self.children)
+            .find(|(s, (k, _))| **s == sig && (sig.len <= 16 || k == key))
+            .map(|(_, (_, c))| c)
+    }
+
+    fn sign(&mut self) {
+        self.sigs = self
+            .children
+            .iter()
+            .map(|(k, _)| KeySig::of(k.as_bytes()))
+            .collect();
+        for (_, c) in &mut self.children {
+            if let Child::Object(n, _) = c {
+                n.sign();
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
-enum Child {
+pub(super) enum Child {
     Fact(usize),
     Object(Node, Option<usize>),
 }
@@ -197,7 +258,7 @@ impl Schema {
                         let group = program.groups.get_index_of(&prefix);
                         let child = Node {
                             path: prefix.clone(),
-                            children: Vec::new(),
+                            ..Node::default()
                         };
                         node.children
                             .push((seg.to_string(), Child::Object(child, group)));
@@ -210,7 +271,7 @@ impl Schema {
                 };
             }
         }
-        let types = program
+        let types: Vec<(Type, Vec<Value>)> = program
             .facts
             .values()
             .map(|f| {
@@ -225,8 +286,19 @@ impl Schema {
                 (f.ty.clone(), interned)
             })
             .collect();
+        root.sign();
+        let enum_sigs = types
+            .iter()
+            .map(|(_, interned)| {
+                interned
+                    .iter()
+                    .map(|v| KeySig::of(v.as_text().unwrap_or_default().as_bytes()))
+                    .collect()
+            })
+            .collect();
         Schema {
             root,
+            enum_sigs,
             types,
             groups: program.groups.len(),
         }
@@ -237,6 +309,7 @@ impl Schema {
         Schema {
             root: Node::default(),
             types: Vec::new(),
+            enum_sigs: Vec::new(),
             groups: program.groups.len(),
         }
     }
@@ -247,6 +320,13 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
     use serde::de::DeserializeSeed;
     if schema.types.len() != program.facts.len() {
         return bind(program, &parse_json(text)?);
+    }
+    // The common case: well-formed facts, read in one pass. Anything else (and every
+    // error) goes through serde, which names the problem.
+    if let Some((values, groups)) = super::scan::scan(schema, text) {
+        if let Ok(facts) = finish(program, values, groups) {
+            return Ok(facts);
+        }
     }
     let mut out = Out {
         values: vec![Value::Absent; program.facts.len()],
@@ -277,9 +357,16 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
             found: "not an object".into(),
         });
     }
-    let Out {
-        mut values, groups, ..
-    } = out;
+    let Out { values, groups, .. } = out;
+    finish(program, values, groups)
+}
+
+/// Defaults for absent facts, facts of absent groups cleared, missing facts reported.
+fn finish(
+    program: &Program,
+    mut values: Vec<Value>,
+    groups: Vec<bool>,
+) -> Result<Facts, FactsError> {
     for (i, (name, def)) in program.facts.iter().enumerate() {
         let in_absent_group = def
             .group

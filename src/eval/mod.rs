@@ -8,6 +8,7 @@
 pub mod explain;
 pub mod facts;
 pub mod interp;
+mod scan;
 pub mod tables;
 
 use crate::check::ir::{DecisionDef, SettingId};
