@@ -347,6 +347,13 @@ impl Policy {
         Ok(())
     }
 
+    /// [`Policy::bind_str`] without its fast scanner (serde reads the text): the
+    /// reference the scanner is tested against.
+    #[doc(hidden)]
+    pub fn bind_str_serde(&self, text: &str) -> Result<Facts, FactsError> {
+        eval::facts::bind_str_serde(&self.compiled.program, &self.schema, text)
+    }
+
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
         let facts = self.bind_str(text)?;

@@ -104,7 +104,7 @@ fn eval_stage() {
 }
 
 /// Inputs that once made a fuzz target fail, kept as files named after the target:
-/// `tests/data/fuzz/<target>-<id>.rules`. Each must now pass its target's check.
+/// `tests/data/fuzz/<target>-<id>.{rules,json}`. Each must now pass its target's check.
 #[test]
 fn fuzz_regressions() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
@@ -137,6 +137,14 @@ fn fuzz_regressions() {
                     );
                 }
             }
+        }
+        if name.starts_with("eval_facts") {
+            let policy = apprules::Policy::bundled().unwrap();
+            assert_eq!(
+                policy.bind_str(text),
+                policy.bind_str_serde(text),
+                "{name}: the scanner and serde disagree"
+            );
         }
     }
     assert!(n > 0);

@@ -202,6 +202,86 @@ proptest! {
     }
 }
 
+/// Facts text and a way to damage it.
+fn mutated_facts() -> impl Strategy<Value = String> {
+    let policy = Policy::bundled().unwrap();
+    let facts = facts_strategy(policy.program(), &policy.compiled().settings, None);
+    let noise = prop::sample::select(vec![
+        "",
+        " ",
+        "\n",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        "\\",
+        "\\u00e9",
+        "\\n",
+        "\\ud800",
+        "null",
+        "true",
+        "-0",
+        "01",
+        "1.5",
+        "1e3",
+        "-",
+        "99999999999999999999",
+        "\"x\":1,",
+        "\"extra\":{\"a\":[1,{}]},",
+        "\u{7}",
+        "é",
+        "\"device\":null,",
+        "\"request\":{},",
+    ]);
+    (
+        facts,
+        any::<bool>(),
+        prop::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                any::<prop::sample::Index>(),
+                noise,
+            ),
+            0..3,
+        ),
+    )
+        .prop_map(|(json, pretty, edits)| {
+            let mut text = if pretty {
+                serde_json::to_string_pretty(&json).unwrap()
+            } else {
+                json.to_string()
+            };
+            for (at, len, insert) in edits {
+                let at = at.index(text.len() + 1);
+                let at = (0..=at)
+                    .rev()
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
+                let end = (at + len.index(3)).min(text.len());
+                let end = (end..=text.len())
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(text.len());
+                text.replace_range(at..end, insert);
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 2000, ..Config::default() })]
+
+    /// The fast scanner binds exactly what serde binds, errors included.
+    #[test]
+    fn scanner_agrees_with_serde(text in mutated_facts()) {
+        static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+        let policy = POLICY.get_or_init(|| Policy::bundled().unwrap());
+        prop_assert_eq!(policy.bind_str(&text), policy.bind_str_serde(&text), "{}", text);
+    }
+}
+
 #[test]
 fn fmt_keeps_the_bundled_policy() {
     for (name, text) in [

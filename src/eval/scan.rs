@@ -122,11 +122,12 @@ impl<'a> Scanner<'a> {
         let digits = self.i;
         let mut v: i64 = 0;
         while let c @ b'0'..=b'9' = self.peek() {
-            v = v * 10 + i64::from(c - b'0');
-            self.i += 1;
-            if self.i - digits > 18 {
+            // Past 18 digits serde decides (it reads up to `u64`, then floats).
+            if self.i - digits >= 18 {
                 return None;
             }
+            v = v * 10 + i64::from(c - b'0');
+            self.i += 1;
         }
         let n = self.i - digits;
         // No leading zeros; no `-0` (serde reads it as a float); no fraction or exponent.
@@ -332,6 +333,20 @@ mod tests {
         }
         let text = "h\u{e9}llo w\u{f6}rld \u{1F600} \"x".to_string();
         assert_eq!(special(text.as_bytes()), slow(text.as_bytes()));
+    }
+
+    #[test]
+    fn long_numbers_are_left_to_serde() {
+        let policy = crate::Policy::bundled().unwrap();
+        let schema = Schema::new(policy.program());
+        for text in [
+            r#"{"":9680827590280827592666}"#,
+            r#"{"session":{"minutes_offline":999999999999999999}}"#,
+            r#"{"session":{"minutes_offline":9223372036854775807}}"#,
+        ] {
+            let _ = scan(&schema, text);
+            assert_eq!(policy.bind_str(text), policy.bind_str_serde(text), "{text}");
+        }
     }
 
     #[test]
