@@ -486,8 +486,9 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                 .map_err(|e| bad(format!("error: cannot read `{}`: {e}", path.display())))?,
         )
     };
+    // Slices are written whole: no buffer in between.
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut out = stdout.lock();
     // A progress bar on a terminal only; none when stderr is piped.
     let bar = if std::io::stderr().is_terminal() {
         let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -552,22 +553,32 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                         return;
                     }
                 };
-                let mut lines: Vec<&[u8]> = Vec::with_capacity(block.len() / 256);
-                let mut from = 0;
-                for end in memchr::memchr_iter(b'\n', &block) {
-                    lines.extend(block.get(from..=end));
-                    from = end + 1;
-                }
-                lines.extend(block.get(from..).filter(|rest| !rest.is_empty()));
-                let results: Vec<Slice> = lines
-                    .par_chunks(SLICE)
-                    .enumerate()
+                // Slices of whole lines; their line counts, in parallel, give each
+                // slice its first line number.
+                let slices = slices(&block);
+                let counts: Vec<usize> = slices
+                    .par_iter()
+                    .map(|s| {
+                        memchr::memchr_iter(b'\n', s).count() + usize::from(!s.ends_with(b"\n"))
+                    })
+                    .collect();
+                let firsts: Vec<usize> = counts
+                    .iter()
+                    .scan(first_line, |acc, n| {
+                        let at = *acc;
+                        *acc += n;
+                        Some(at)
+                    })
+                    .collect();
+                let results: Vec<Slice> = slices
+                    .par_iter()
+                    .zip(firsts)
                     .map_init(
                         || policy.for_thread(),
-                        |p, (k, chunk)| eval_slice(p, chunk, first_line + k * SLICE),
+                        |p, (s, first)| eval_slice(p, s, first),
                     )
                     .collect();
-                first_line += lines.len();
+                first_line += counts.iter().sum::<usize>();
                 let done = Block::Done {
                     bytes: block.len() as u64,
                     lines: first_line,
@@ -620,8 +631,25 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
 
 /// Bytes read per block.
 const BLOCK: usize = 4 << 20;
-/// Lines per parallel task.
-const SLICE: usize = 512;
+/// Bytes per parallel task (whole lines, so a little more).
+const SLICE: usize = 256 << 10;
+
+/// Cuts a block of whole lines into slices of about [`SLICE`] bytes, at newlines.
+fn slices(block: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(block.len() / SLICE + 1);
+    let mut from = 0;
+    while from < block.len() {
+        let mut to = (from + SLICE).min(block.len());
+        if let Some(nl) = block.get(to..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+            to += nl + 1;
+        } else {
+            to = block.len();
+        }
+        out.extend(block.get(from..to));
+        from = to;
+    }
+    out
+}
 
 /// A block of input, evaluated.
 enum Block {
@@ -646,14 +674,13 @@ fn read_full(r: &mut dyn std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<us
     r.take(BLOCK as u64).read_to_end(buf)
 }
 
-/// Evaluates lines (each with its newline, if any); `first` is the number of lines
-/// before them. Blank lines give no output; a bad record gives an error object.
-fn eval_slice(p: &Policy, lines: &[&[u8]], first: usize) -> Slice {
+/// Evaluates a slice of whole lines; `first` is the number of lines before them. Blank lines give no output; a bad record gives an error object.
+fn eval_slice(p: &Policy, text: &[u8], first: usize) -> Slice {
     let mut s = Slice {
-        out: Vec::with_capacity(lines.len() * 512),
+        out: Vec::with_capacity(text.len() + text.len() / 4),
         errors: Vec::new(),
     };
-    for (k, raw) in lines.iter().enumerate() {
+    for (k, raw) in text.split_inclusive(|b| *b == b'\n').enumerate() {
         let line_no = first + k + 1;
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);

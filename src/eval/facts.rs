@@ -155,6 +155,8 @@ pub struct Schema {
     pub(super) root: Node,
     /// For each fact: its type, and the interned values of its enum (if any).
     pub(super) types: Vec<(crate::value::Type, Vec<Value>)>,
+    /// For each fact: what to do when it is absent.
+    pub(super) finish: Vec<Absence>,
     /// For each fact: the [`KeySig`] of each interned enum value.
     pub(super) enum_sigs: Vec<Vec<KeySig>>,
     pub(super) groups: usize,
@@ -167,6 +169,17 @@ pub(super) struct Node {
     pub(super) children: Vec<(String, Child)>,
     /// Each child's [`KeySig`], for matching keys without comparing them byte by byte.
     pub(super) sigs: Vec<KeySig>,
+}
+
+/// What binding does with an absent fact.
+#[derive(Clone, Debug)]
+pub(super) struct Absence {
+    /// The fact's group: when the group is absent, so is the fact (even with a default).
+    group: Option<usize>,
+    /// Its default.
+    default: Option<Value>,
+    /// Absent without a default is an error.
+    required: bool,
 }
 
 /// A key's length and its first and last eight bytes: equal signatures of keys of at
@@ -296,8 +309,18 @@ impl Schema {
                     .collect()
             })
             .collect();
+        let finish = program
+            .facts
+            .values()
+            .map(|def| Absence {
+                group: def.group,
+                default: def.default.clone(),
+                required: !def.optional && def.group.is_none(),
+            })
+            .collect();
         Schema {
             root,
+            finish,
             enum_sigs,
             types,
             groups: program.groups.len(),
@@ -309,6 +332,7 @@ impl Schema {
         Schema {
             root: Node::default(),
             types: Vec::new(),
+            finish: Vec::new(),
             enum_sigs: Vec::new(),
             groups: program.groups.len(),
         }
@@ -323,7 +347,7 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
     // The common case: well-formed facts, read in one pass. Anything else (and every
     // error) goes through serde, which names the problem.
     if let Some((values, groups)) = super::scan::scan(schema, text) {
-        if let Ok(facts) = finish(program, values, groups) {
+        if let Ok(facts) = finish(program, schema, values, groups) {
             return Ok(facts);
         }
     }
@@ -367,37 +391,39 @@ pub fn bind_str_serde(program: &Program, schema: &Schema, text: &str) -> Result<
         });
     }
     let Out { values, groups, .. } = out;
-    finish(program, values, groups)
+    finish(program, schema, values, groups)
 }
 
 /// Defaults for absent facts, facts of absent groups cleared, missing facts reported.
 fn finish(
     program: &Program,
+    schema: &Schema,
     mut values: Vec<Value>,
     groups: Vec<bool>,
 ) -> Result<Facts, FactsError> {
-    for (i, (name, def)) in program.facts.iter().enumerate() {
+    let mut missing = None;
+    for ((slot, def), (name, _)) in values.iter_mut().zip(&schema.finish).zip(&program.facts) {
         let in_absent_group = def
             .group
             .is_some_and(|g| !groups.get(g).copied().unwrap_or(false));
-        let Some(slot) = values.get_mut(i) else {
-            continue;
-        };
         if in_absent_group {
             *slot = Value::Absent;
-        }
-        if matches!(slot, Value::Absent) {
+        } else if matches!(slot, Value::Absent) {
             match &def.default {
-                Some(d) if !in_absent_group => *slot = d.clone(),
-                _ if def.optional || def.group.is_some() => {}
-                _ => {
-                    return Err(FactsError::Missing {
-                        fact: name.clone(),
-                        path: json_path(name),
-                    })
+                Some(d) => *slot = d.clone(),
+                None if def.required => {
+                    missing = Some(name);
+                    break;
                 }
+                None => {}
             }
         }
+    }
+    if let Some(name) = missing {
+        return Err(FactsError::Missing {
+            fact: name.clone(),
+            path: json_path(name),
+        });
     }
     Ok(Facts { values, groups })
 }
