@@ -680,7 +680,17 @@ fn eval_slice(p: &Policy, text: &[u8], first: usize) -> Slice {
         out: Vec::with_capacity(text.len() + text.len() / 4),
         errors: Vec::new(),
     };
-    for (k, raw) in text.split_inclusive(|b| *b == b'\n').enumerate() {
+    let lines = std::iter::successors(Some((0usize, 0usize)), |(_, end)| {
+        let from = *end;
+        (from < text.len()).then(|| {
+            let to = memchr::memchr(b'\n', text.get(from..).unwrap_or_default())
+                .map_or(text.len(), |p| from + p + 1);
+            (from, to)
+        })
+    })
+    .skip(1)
+    .map(|(from, to)| text.get(from..to).unwrap_or_default());
+    for (k, raw) in lines.enumerate() {
         let line_no = first + k + 1;
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);

@@ -169,6 +169,9 @@ pub(super) struct Node {
     pub(super) children: Vec<(String, Child)>,
     /// Each child's [`KeySig`], for matching keys without comparing them byte by byte.
     pub(super) sigs: Vec<KeySig>,
+    /// No two children share a name, so the child after the last one matched can be
+    /// tried first (records written in schema order match every key at once).
+    pub(super) unique: bool,
 }
 
 /// What binding does with an absent fact.
@@ -214,15 +217,14 @@ impl KeySig {
 }
 
 impl Node {
-    /// The child named `key`.
+    /// The index of the child named `key` (the first, when two share a name).
     #[inline]
-    pub(super) fn child(&self, key: &str) -> Option<&Child> {
+    pub(super) fn child_index(&self, key: &str) -> Option<usize> {
         let sig = KeySig::of(key.as_bytes());
         self.sigs
             .iter()
             .zip(&self.children)
-            .find(|(s, (k, _))| **s == sig && (sig.len <= 16 || k == key))
-            .map(|(_, (_, c))| c)
+            .position(|(s, (k, _))| *s == sig && (sig.len <= 16 || k == key))
     }
 
     fn sign(&mut self) {
@@ -231,6 +233,10 @@ impl Node {
             .iter()
             .map(|(k, _)| KeySig::of(k.as_bytes()))
             .collect();
+        self.unique = self.children.iter().enumerate().all(|(i, (k, _))| {
+            !self.children.iter().skip(i + 1).any(|(o, _)| o == k)
+                && !k.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+        });
         for (_, c) in &mut self.children {
             if let Child::Object(n, _) = c {
                 n.sign();

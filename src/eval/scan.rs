@@ -112,6 +112,25 @@ impl<'a> Scanner<'a> {
         self.text.get(start..start + n)
     }
 
+    /// When the next key is, byte for byte, child `guess`'s name in quotes: reads it
+    /// and returns `guess`. Names have no escapes or control characters, so equal
+    /// bytes mean an equal key; with no two children of one name, it is that child.
+    #[inline]
+    fn expect_key(&mut self, node: &Node, guess: usize) -> Option<usize> {
+        if !node.unique {
+            return None;
+        }
+        let name = node.children.get(guess)?.0.as_bytes();
+        let end = self.i + 1 + name.len();
+        let quoted = self.peek() == b'"'
+            && self.b.get(self.i + 1..end) == Some(name)
+            && self.b.get(end) == Some(&b'"');
+        quoted.then(|| {
+            self.i = end + 1;
+            guess
+        })
+    }
+
     /// An integer in JSON's grammar (no fraction, no exponent) that fits an `i64`.
     #[inline]
     fn int(&mut self) -> Option<i64> {
@@ -155,13 +174,20 @@ impl<'a> Scanner<'a> {
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut guess = 0usize;
         loop {
             self.ws();
-            let key = self.string()?;
+            let found = match self.expect_key(node, guess) {
+                Some(i) => Some(i),
+                None => node.child_index(self.string()?),
+            };
+            if let Some(i) = found {
+                guess = i + 1;
+            }
             self.ws();
             self.eat(b':')?;
             self.ws();
-            match node.child(key) {
+            match found.and_then(|i| node.children.get(i)).map(|(_, c)| c) {
                 None => self.skip(0)?,
                 Some(Child::Fact(id)) => {
                     let (ty, interned) = schema.types.get(*id)?;
