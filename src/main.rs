@@ -544,7 +544,7 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
         });
         // Evaluator: each block's lines in parallel slices, results in order.
         scope.spawn(move || {
-            let mut first_line = 0usize;
+            let mut lines = 0usize;
             for block in blocks_rx {
                 let block = match block {
                     Ok(b) => b,
@@ -553,35 +553,14 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                         return;
                     }
                 };
-                // Slices of whole lines; their line counts, in parallel, give each
-                // slice its first line number.
-                let slices = slices(&block);
-                let counts: Vec<usize> = slices
+                let results: Vec<Slice> = slices(&block)
                     .par_iter()
-                    .map(|s| {
-                        memchr::memchr_iter(b'\n', s).count() + usize::from(!s.ends_with(b"\n"))
-                    })
+                    .map_init(|| policy.for_thread(), |p, s| eval_slice(p, s))
                     .collect();
-                let firsts: Vec<usize> = counts
-                    .iter()
-                    .scan(first_line, |acc, n| {
-                        let at = *acc;
-                        *acc += n;
-                        Some(at)
-                    })
-                    .collect();
-                let results: Vec<Slice> = slices
-                    .par_iter()
-                    .zip(firsts)
-                    .map_init(
-                        || policy.for_thread(),
-                        |p, (s, first)| eval_slice(p, s, first),
-                    )
-                    .collect();
-                first_line += counts.iter().sum::<usize>();
+                lines += results.iter().map(|r| r.lines).sum::<usize>();
                 let done = Block::Done {
                     bytes: block.len() as u64,
-                    lines: first_line,
+                    lines,
                     results,
                 };
                 if done_tx.send(done).is_err() {
@@ -589,8 +568,9 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                 }
             }
         });
-        // Writer: this thread.
+        // Writer: this thread. Error objects carry the line number, known here.
         let mut errors = 0usize;
+        let mut line = 0usize;
         for done in done_rx {
             let (bytes, lines, results) = match done {
                 Block::Done {
@@ -601,15 +581,30 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                 Block::ReadError(e) => return Err(bad(e)),
             };
             for slice in results {
-                if out.write_all(&slice.out).is_err() {
+                let mut from = 0;
+                let mut text = Vec::new();
+                for (at, k, e) in &slice.errors {
+                    let line_no = line + k + 1;
+                    text.clear();
+                    text.extend_from_slice(slice.out.get(from..*at).unwrap_or_default());
+                    let err = serde_json::json!({"error": e, "line": line_no});
+                    text.extend_from_slice(format!("{err}\n").as_bytes());
+                    if out.write_all(&text).is_err() {
+                        std::process::exit(0);
+                    }
+                    if bar.is_none() {
+                        eprintln!("error: line {line_no}: {e}");
+                    }
+                    from = *at;
+                }
+                if out
+                    .write_all(slice.out.get(from..).unwrap_or_default())
+                    .is_err()
+                {
                     std::process::exit(0);
                 }
                 errors += slice.errors.len();
-                if bar.is_none() {
-                    for (line, e) in &slice.errors {
-                        eprintln!("error: line {line}: {e}");
-                    }
-                }
+                line += slice.lines;
             }
             if let Some(b) = &bar {
                 b.inc(bytes);
@@ -662,10 +657,12 @@ enum Block {
     ReadError(String),
 }
 
-/// The output of a slice of lines, and its errors (line number, message).
+/// The output of a slice of lines, its line count, and its errors: where in `out`
+/// each goes, its line in the slice (from 0), the message.
 struct Slice {
     out: Vec<u8>,
-    errors: Vec<(usize, String)>,
+    lines: usize,
+    errors: Vec<(usize, usize, String)>,
 }
 
 /// Appends up to [`BLOCK`] bytes to `buf`; the count read (0 at the end).
@@ -674,10 +671,12 @@ fn read_full(r: &mut dyn std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<us
     r.take(BLOCK as u64).read_to_end(buf)
 }
 
-/// Evaluates a slice of whole lines; `first` is the number of lines before them. Blank lines give no output; a bad record gives an error object.
-fn eval_slice(p: &Policy, text: &[u8], first: usize) -> Slice {
+/// Evaluates a slice of whole lines. Blank lines give no output; a bad record an
+/// error, which the writer turns into an error object in place.
+fn eval_slice(p: &Policy, text: &[u8]) -> Slice {
     let mut s = Slice {
         out: Vec::with_capacity(text.len() + text.len() / 4),
+        lines: 0,
         errors: Vec::new(),
     };
     let lines = std::iter::successors(Some((0usize, 0usize)), |(_, end)| {
@@ -688,27 +687,31 @@ fn eval_slice(p: &Policy, text: &[u8], first: usize) -> Slice {
             (from, to)
         })
     })
-    .skip(1)
-    .map(|(from, to)| text.get(from..to).unwrap_or_default());
-    for (k, raw) in lines.enumerate() {
-        let line_no = first + k + 1;
-        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let result = match std::str::from_utf8(raw) {
-            Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => p
-                .evaluate_str_into(text, &mut s.out)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(format!("the line is not valid UTF-8: {e}")),
+    .skip(1);
+    // One UTF-8 check for the whole slice when it passes (lines are cut at ASCII
+    // newlines); line by line otherwise, to name the bad lines.
+    let whole = std::str::from_utf8(text).ok();
+    for (k, (from, to)) in lines.enumerate() {
+        s.lines = k + 1;
+        let line = match whole {
+            Some(t) => Ok(t.get(from..to).unwrap_or_default()),
+            None => std::str::from_utf8(text.get(from..to).unwrap_or_default())
+                .map_err(|e| format!("the line is not valid UTF-8: {e}")),
         };
-        match result {
-            Ok(()) => s.out.push(b'\n'),
-            Err(e) => {
-                let err = serde_json::json!({"error": e, "line": line_no});
-                s.out.extend_from_slice(err.to_string().as_bytes());
-                s.out.push(b'\n');
-                s.errors.push((line_no, e));
+        let result = line.and_then(|line| {
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() {
+                return Ok(false);
             }
+            p.evaluate_str_into(line, &mut s.out)
+                .map(|()| true)
+                .map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(false) => {}
+            Ok(true) => s.out.push(b'\n'),
+            Err(e) => s.errors.push((s.out.len(), k, e)),
         }
     }
     s
