@@ -1,5 +1,6 @@
 //! JSON text in, JSON text out, in a loop, for profilers: `cargo run --release --example hot_json`.
-//! `-- N bind` only binds; `-- N full` builds the decisions and serializes them with serde_json instead of
+//! `-- N bind` only binds; `-- N decisions` binds and builds the decisions;
+//! `-- N full` builds the decisions and serializes them with serde_json instead of
 //! writing them directly.
 fn main() -> Result<(), apprules::Error> {
     let policy = apprules::Policy::bundled()?;
@@ -27,7 +28,10 @@ fn main() -> Result<(), apprules::Error> {
     let mut out = Vec::with_capacity(4096);
     for _ in 0..n {
         out.clear();
-        if full {
+        if mode == "decisions" {
+            let d = policy.evaluate_str(std::hint::black_box(&text))?;
+            out.push(d.decisions.len() as u8);
+        } else if full {
             let d = policy.evaluate_str(std::hint::black_box(&text))?;
             serde_json::to_writer(&mut out, &d).unwrap_or_default();
         } else {

@@ -295,7 +295,7 @@ impl Policy {
         facts: &Facts,
     ) -> Result<Option<DecisionResult>, EvalError> {
         match self.compiled.tables.get(decision) {
-            Some(t) => eval::tables::eval_table(&self.compiled, t, facts, None),
+            Some(t) => eval::tables::decision(&self.compiled, t, facts),
             None => Ok(None),
         }
     }

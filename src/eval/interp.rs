@@ -24,7 +24,7 @@ pub fn evaluate(
     settings: &[Value],
     facts: &Facts,
 ) -> Result<Decisions, EvalError> {
-    let mut out = IndexMap::new();
+    let mut out = IndexMap::default();
     for d in 0..program.decisions.len() {
         if let Some(r) = decision(program, settings, facts, d)? {
             out.insert(r.name.clone(), r);

@@ -131,7 +131,7 @@ impl Serialize for DecisionResult {
 pub struct Decisions {
     /// By decision name, in declaration order; decisions whose `only when` does not
     /// hold are left out.
-    pub decisions: IndexMap<Arc<str>, DecisionResult>,
+    pub decisions: IndexMap<Arc<str>, DecisionResult, rustc_hash::FxBuildHasher>,
 }
 
 impl Decisions {

@@ -21,6 +21,7 @@ use crate::value::{compare, Value, Version};
 use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// Why a rule instance fired or not: for `explain`.
 #[derive(Clone, Debug)]
@@ -50,13 +51,73 @@ pub enum Outcome {
 
 /// Evaluates every table of a compiled policy.
 pub fn evaluate(c: &Compiled, facts: &Facts) -> Result<super::Decisions, EvalError> {
-    let mut out = IndexMap::with_capacity(c.tables.len());
+    let mut out = IndexMap::with_capacity_and_hasher(c.tables.len(), Default::default());
     for t in &c.tables {
-        if let Some(d) = eval_table(c, t, facts, None)? {
+        if let Some(d) = decision(c, t, facts)? {
             out.insert(t.name.clone(), d);
         }
     }
     Ok(super::Decisions { decisions: out })
+}
+
+/// One decision with its reasons: built straight from the rows that fired when no
+/// fired rule sets outputs or depends on the SDK, by [`eval_table`] otherwise.
+pub fn decision(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+) -> Result<Option<DecisionResult>, EvalError> {
+    let fired = match simple(c, t, facts)? {
+        Simple::NotTaken => return Ok(None),
+        Simple::Full => return eval_table(c, t, facts, None),
+        Simple::Fired(f) => f,
+    };
+    let program = &*c.program;
+    let Some((_, def)) = program.decisions.get_index(t.decision) else {
+        return Ok(None);
+    };
+    let name_of = |rank: u16| -> Option<Arc<str>> {
+        match fired
+            .iter()
+            .find(|(_, r)| r.rank == rank)
+            .map(|(_, r)| &r.outcome)
+        {
+            Some(Value::Enum(o)) => Some(o.clone()),
+            _ => None,
+        }
+    };
+    let mut outcomes: Vec<Arc<str>> = picked(t, &fired).filter_map(name_of).collect();
+    if outcomes.is_empty() && t.policy != HitPolicy::Collect {
+        if let Some(Value::Enum(o)) = &def.default {
+            outcomes.push(o.clone());
+        }
+    }
+    let mut reports = IndexMap::new();
+    for (name, e) in &t.reports {
+        reports.insert(name.clone(), column_value(e, facts, program));
+    }
+    let reasons = fired
+        .iter()
+        .map(|(_, r)| super::Reason {
+            setting: r.about_name.clone(),
+            outcome: match &r.outcome {
+                Value::Enum(o) => o.clone(),
+                other => Arc::from(other.to_string()),
+            },
+            message: r.message.clone(),
+            rule: r.rule_name.clone(),
+        })
+        .collect();
+    Ok(Some(DecisionResult {
+        name: t.name.clone(),
+        field: t.field.clone(),
+        policy: def.policy,
+        outcomes,
+        outputs: IndexMap::new(),
+        reports,
+        reasons,
+        not_enforced: Vec::new(),
+    }))
 }
 
 /// The value of a column.
@@ -816,48 +877,36 @@ pub fn write_json(c: &Compiled, facts: &Facts, out: &mut Vec<u8>) -> Result<(), 
     Ok(())
 }
 
-/// Writes one decision; `false` when its `only when` does not hold.
-fn write_table(
-    c: &Compiled,
-    t: &Table,
-    facts: &Facts,
-    out: &mut Vec<u8>,
-) -> Result<bool, EvalError> {
-    let program = &*c.program;
-    let full = |out: &mut Vec<u8>| -> Result<bool, EvalError> {
-        match eval_table(c, t, facts, None)? {
-            None => Ok(false),
-            Some(d) => {
-                out.extend_from_slice(t.json.open.as_bytes());
-                // `{` is already written: serialize the object and drop its own brace.
-                let mut buf = Vec::new();
-                if serde_json::to_writer(&mut buf, &d).is_err() {
-                    buf = b"{}".to_vec();
-                }
-                out.extend_from_slice(buf.get(1..).unwrap_or_default());
-                Ok(true)
-            }
-        }
-    };
+/// A decision taken by the fast paths, or why not.
+enum Simple<'t> {
+    /// Its `only when` does not hold.
+    NotTaken,
+    /// The rules that fired, in order: each instance's first row index and row.
+    Fired(Vec<(usize, &'t Row)>),
+    /// A rule that fired sets outputs or depends on an old SDK: the full path decides.
+    Full,
+}
+
+/// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
+fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, EvalError> {
     with_cache(t, |cache| {
         let mut cols = Columns {
             table: t,
             facts,
-            program,
+            program: &c.program,
             cache,
         };
         if !only_when(&mut cols, t)? {
-            return Ok(false);
+            return Ok(Simple::NotTaken);
         }
         with_bits(t.instances as usize, |bits| {
             cols.evaluate(bits, false);
-            // The rules that fired, in order: the first row of each instance that held.
             let mut fired: Vec<(usize, &Row)> = Vec::new();
             for (inst, row) in touched_rows(t, bits) {
                 match bits.state(inst) {
                     Tri::True => {
                         if row.gated() || !row.outputs.is_empty() {
-                            return full(out);
+                            return Ok(Simple::Full);
                         }
                         let r = t.instance_rows.get(inst).copied().unwrap_or(0) as usize;
                         fired.push((r, row));
@@ -868,59 +917,101 @@ fn write_table(
                     _ => {}
                 }
             }
-            out.extend_from_slice(t.json.open.as_bytes());
-            for ((_, e), key) in t.reports.iter().zip(&t.json.reports) {
-                let v = column_value(e, facts, program);
-                if v != Value::Absent {
-                    out.extend_from_slice(key.as_bytes());
-                    if serde_json::to_writer(&mut *out, &v).is_err() {
-                        out.extend_from_slice(b"null");
-                    }
-                    out.push(b',');
-                }
-            }
-            out.extend_from_slice(t.json.field.as_bytes());
-            let outcome = |rank: u16| {
-                t.json
-                    .outcomes
-                    .get(rank as usize)
-                    .map_or("null", String::as_str)
-                    .as_bytes()
+            Ok(Simple::Fired(fired))
+        })
+    })
+}
+
+/// The outcome ranks the hit policy picks from the rules that fired: the highest
+/// (priority), the first (first), every one in rank order (collect); none means the
+/// default.
+fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
+    let set = match t.policy {
+        HitPolicy::Collect => fired.iter().fold(0u64, |m, (_, r)| {
+            m | 1u64.checked_shl(r.rank as u32).unwrap_or(0)
+        }),
+        HitPolicy::Priority => fired
+            .iter()
+            .map(|(_, r)| r.rank)
+            .max()
+            .map_or(0, |top| 1u64.checked_shl(top as u32).unwrap_or(0)),
+        HitPolicy::First => fired
+            .first()
+            .map_or(0, |(_, r)| 1u64.checked_shl(r.rank as u32).unwrap_or(0)),
+    };
+    set_bits(u128::from(set)).map(|r| r as u16)
+}
+
+/// Writes one decision; `false` when its `only when` does not hold.
+fn write_table(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+    out: &mut Vec<u8>,
+) -> Result<bool, EvalError> {
+    let program = &*c.program;
+    let fired = match simple(c, t, facts)? {
+        Simple::NotTaken => return Ok(false),
+        Simple::Fired(f) => f,
+        Simple::Full => {
+            let Some(d) = eval_table(c, t, facts, None)? else {
+                return Ok(false);
             };
-            match t.policy {
-                HitPolicy::Collect => {
-                    let set = fired.iter().fold(0u64, |m, (_, r)| {
-                        m | 1u64.checked_shl(r.rank as u32).unwrap_or(0)
-                    });
-                    out.push(b'[');
-                    for (i, rank) in set_bits(u128::from(set)).enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        out.extend_from_slice(outcome(rank as u16));
-                    }
-                    out.push(b']');
-                }
-                HitPolicy::Priority => match fired.iter().map(|(_, r)| r.rank).max() {
-                    Some(top) => out.extend_from_slice(outcome(top)),
-                    None => out.extend_from_slice(t.json.default.as_bytes()),
-                },
-                HitPolicy::First => match fired.first() {
-                    Some((_, r)) => out.extend_from_slice(outcome(r.rank)),
-                    None => out.extend_from_slice(t.json.default.as_bytes()),
-                },
+            out.extend_from_slice(t.json.open.as_bytes());
+            // `{` is already written: serialize the object and drop its own brace.
+            let mut buf = Vec::new();
+            if serde_json::to_writer(&mut buf, &d).is_err() {
+                buf = b"{}".to_vec();
             }
-            out.extend_from_slice(b",\"reasons\":[");
-            for (i, (r, _)) in fired.iter().enumerate() {
+            out.extend_from_slice(buf.get(1..).unwrap_or_default());
+            return Ok(true);
+        }
+    };
+    out.extend_from_slice(t.json.open.as_bytes());
+    for ((_, e), key) in t.reports.iter().zip(&t.json.reports) {
+        let v = column_value(e, facts, program);
+        if v != Value::Absent {
+            out.extend_from_slice(key.as_bytes());
+            if serde_json::to_writer(&mut *out, &v).is_err() {
+                out.extend_from_slice(b"null");
+            }
+            out.push(b',');
+        }
+    }
+    out.extend_from_slice(t.json.field.as_bytes());
+    let outcome = |rank: u16| {
+        t.json
+            .outcomes
+            .get(rank as usize)
+            .map_or("null", String::as_str)
+            .as_bytes()
+    };
+    let mut ranks = picked(t, &fired).peekable();
+    match t.policy {
+        HitPolicy::Collect => {
+            out.push(b'[');
+            for (i, rank) in ranks.enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                if let Some(j) = t.json.reasons.get(*r) {
-                    out.extend_from_slice(j.as_bytes());
-                }
+                out.extend_from_slice(outcome(rank));
             }
-            out.extend_from_slice(b"],\"not_enforced\":[]}");
-            Ok(true)
-        })
-    })
+            out.push(b']');
+        }
+        _ => match ranks.next() {
+            Some(rank) => out.extend_from_slice(outcome(rank)),
+            None => out.extend_from_slice(t.json.default.as_bytes()),
+        },
+    }
+    out.extend_from_slice(b",\"reasons\":[");
+    for (i, (r, _)) in fired.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Some(j) = t.json.reasons.get(*r) {
+            out.extend_from_slice(j.as_bytes());
+        }
+    }
+    out.extend_from_slice(b"],\"not_enforced\":[]}");
+    Ok(true)
 }
