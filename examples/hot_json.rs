@@ -5,7 +5,10 @@
 fn main() -> Result<(), apprules::Error> {
     let policy = apprules::Policy::bundled()?;
     let text = std::fs::read_to_string("examples/device.json").unwrap_or_default();
-    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Compact, as JSON lines are.
+    let text = serde_json::from_str::<serde_json::Value>(&text)
+        .map(|v| v.to_string())
+        .unwrap_or(text);
     let mut args = std::env::args().skip(1);
     let n: u64 = args
         .next()
