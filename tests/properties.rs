@@ -90,16 +90,21 @@ fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A generated rule file with generated settings, compiled; a failure shows the file.
+fn build(text: &str, settings: serde_json::Value) -> Result<Policy, TestCaseError> {
+    PolicyBuilder::new()
+        .source("random.rules", text)
+        .settings_json(settings)
+        .build()
+        .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))
+}
+
 proptest! {
     #![proptest_config(Config { cases: 64, ..Config::default() })]
 
     #[test]
     fn tables_agree_with_interpreter_on_random_rules(program in common::program(), settings in common::settings(), seed in any::<u64>()) {
-        let policy = PolicyBuilder::new().source("random.rules", &program).settings_json(settings).build();
-        let policy = match policy {
-            Ok(p) => p,
-            Err(e) => return Err(TestCaseError::fail(format!("{e}\n{program}"))),
-        };
+        let policy = build(&program, settings)?;
         agree(&policy, 24, seed)?;
     }
 
@@ -111,11 +116,7 @@ proptest! {
             let extra = if i % 3 == 0 { " or b" } else { "" };
             text.push_str(&format!("rule pad{i} when (x == {} and k != blue){extra} then d = warn\n", i % 12));
         }
-        let policy = PolicyBuilder::new().source("large.rules", &text).settings_json(settings).build();
-        let policy = match policy {
-            Ok(p) => p,
-            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
-        };
+        let policy = build(&text, settings)?;
         prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_none() && t.index.is_some()));
         agree(&policy, 24, seed)?;
     }
@@ -127,11 +128,7 @@ proptest! {
         for i in 0..66 {
             text.push_str(&format!("rule pad{i} when x == {} and k != blue then d = warn\n", i % 12));
         }
-        let policy = PolicyBuilder::new().source("mid.rules", &text).settings_json(settings).build();
-        let policy = match policy {
-            Ok(p) => p,
-            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
-        };
+        let policy = build(&text, settings)?;
         prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_some() && t.kernel.is_none()));
         agree(&policy, 24, seed)?;
     }

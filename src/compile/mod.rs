@@ -263,19 +263,9 @@ fn json_parts(def: &DecisionDef, rows: &[Row], reports: &[(String, CExpr)]) -> t
         reasons: rows
             .iter()
             .map(|r| {
-                let f = crate::eval::Fired {
-                    rule: r.rule,
-                    rule_name: r.rule_name.clone(),
-                    about_name: r.about_name.clone(),
-                    outcome: r.outcome.clone(),
-                    outputs: Vec::new(),
-                    message: r.message.clone(),
-                    about: r.about,
-                };
-                crate::eval::reasons(&[&f])
-                    .first()
-                    .and_then(|r| serde_json::to_string(r).ok())
-                    .unwrap_or_else(|| "null".into())
+                let reason =
+                    crate::eval::Reason::new(&r.about_name, &r.outcome, &r.message, &r.rule_name);
+                serde_json::to_string(&reason).unwrap_or_else(|_| "null".into())
             })
             .collect(),
         reports: reports

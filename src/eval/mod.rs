@@ -229,14 +229,26 @@ pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
 pub fn reasons(fired: &[&Fired]) -> Vec<Reason> {
     fired
         .iter()
-        .map(|f| Reason {
-            setting: f.about_name.clone(),
-            outcome: match &f.outcome {
+        .map(|f| Reason::new(&f.about_name, &f.outcome, &f.message, &f.rule_name))
+        .collect()
+}
+
+impl Reason {
+    /// The reason a rule gives: the setting it is about, its outcome, message and name.
+    pub fn new(
+        setting: &Option<Arc<str>>,
+        outcome: &Value,
+        message: &Arc<str>,
+        rule: &Arc<str>,
+    ) -> Reason {
+        Reason {
+            setting: setting.clone(),
+            outcome: match outcome {
                 Value::Enum(o) => o.clone(),
                 other => Arc::from(other.to_string()),
             },
-            message: f.message.clone(),
-            rule: f.rule_name.clone(),
-        })
-        .collect()
+            message: message.clone(),
+            rule: rule.clone(),
+        }
+    }
 }

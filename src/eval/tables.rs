@@ -92,21 +92,9 @@ pub fn decision(
             outcomes.push(o.clone());
         }
     }
-    let mut reports = IndexMap::new();
-    for (name, e) in &t.reports {
-        reports.insert(name.clone(), column_value(e, facts, program));
-    }
     let reasons = fired
         .iter()
-        .map(|(_, r)| super::Reason {
-            setting: r.about_name.clone(),
-            outcome: match &r.outcome {
-                Value::Enum(o) => o.clone(),
-                other => Arc::from(other.to_string()),
-            },
-            message: r.message.clone(),
-            rule: r.rule_name.clone(),
-        })
+        .map(|(_, r)| super::Reason::new(&r.about_name, &r.outcome, &r.message, &r.rule_name))
         .collect();
     Ok(Some(DecisionResult {
         name: t.name.clone(),
@@ -114,7 +102,7 @@ pub fn decision(
         policy: def.policy,
         outcomes,
         outputs: IndexMap::new(),
-        reports,
+        reports: reports(t, facts, program),
         reasons,
         not_enforced: Vec::new(),
     }))
@@ -338,6 +326,27 @@ fn with_cache<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
         }
     });
     r
+}
+
+/// Runs `f` on the table's columns when its `only when` holds; `None` when it does not.
+fn when_taken<R>(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+    f: impl FnOnce(&mut Columns) -> Result<R, EvalError>,
+) -> Result<Option<R>, EvalError> {
+    with_cache(t, |cache| {
+        let mut cols = Columns {
+            table: t,
+            facts,
+            program: &c.program,
+            cache,
+        };
+        if !only_when(&mut cols, t)? {
+            return Ok(None);
+        }
+        f(&mut cols).map(Some)
+    })
 }
 
 struct Columns<'a, 'c> {
@@ -656,21 +665,12 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
 /// [`outcome`] without a kernel, or when the kernel met a missing fact.
 #[inline(never)]
 fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
-    with_cache(t, |cache| {
-        let mut cols = Columns {
-            table: t,
-            facts,
-            program: &c.program,
-            cache,
-        };
-        if !only_when(&mut cols, t)? {
-            return Ok(Outcome::NotTaken);
-        }
+    let taken = when_taken(c, t, facts, |cols| {
         if let Some(plan) = &t.plan {
             let (held, unknown) = cols.plan(plan, true);
             if unknown != 0 {
                 if let Some(inst) = unknown_instance(t, held, unknown) {
-                    return Err(missing(&mut cols, t, inst));
+                    return Err(missing(cols, t, inst));
                 }
             }
             let ranks = set_bits(held).filter_map(|i| t.rows.get(i)).map(|r| r.rank);
@@ -683,7 +683,7 @@ fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, Ev
             };
             for (inst, _) in touched_rows(t, bits).filter(decides) {
                 if bits.state(inst) == Tri::Unknown {
-                    return Err(missing(&mut cols, t, inst));
+                    return Err(missing(cols, t, inst));
                 }
             }
             Ok(hit(
@@ -691,7 +691,8 @@ fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, Ev
                 touched_rows(t, bits).filter(decides).map(|(_, r)| r.rank),
             ))
         })
-    })
+    })?;
+    Ok(taken.unwrap_or(Outcome::NotTaken))
 }
 
 /// The hit policy on the outcome ranks of the rule instances that fired, in order.
@@ -730,16 +731,7 @@ pub fn eval_table(
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
         return Ok(None);
     };
-    with_cache(t, |cache| {
-        let mut cols = Columns {
-            table: t,
-            facts,
-            program,
-            cache,
-        };
-        if !only_when(&mut cols, t)? {
-            return Ok(None);
-        }
+    when_taken(c, t, facts, |cols| {
         let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
             match trace {
                 None => cols.evaluate(bits, false),
@@ -783,9 +775,7 @@ pub fn eval_table(
                             row,
                         ));
                     }
-                    Tri::Unknown if row.shadow.is_none() => {
-                        return Err(missing(&mut cols, t, inst))
-                    }
+                    Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
                     _ => {}
                 }
             }
@@ -798,21 +788,25 @@ pub fn eval_table(
             .collect();
         let decided = decide(def, &actual);
         let not_enforced = not_enforced(program, def, &fired, &decided);
-        let mut reports = IndexMap::new();
-        for (name, e) in &t.reports {
-            reports.insert(name.clone(), column_value(e, facts, program));
-        }
-        Ok(Some(DecisionResult {
+        Ok(DecisionResult {
             name: t.name.clone(),
             field: t.field.clone(),
             policy: def.policy,
             outcomes: decided.outcomes,
             outputs: decided.outputs,
-            reports,
+            reports: reports(t, facts, program),
             reasons: reasons(&actual),
             not_enforced,
-        }))
+        })
     })
+}
+
+/// The values a decision reports from the facts.
+fn reports(t: &Table, facts: &Facts, program: &Program) -> IndexMap<String, Value> {
+    t.reports
+        .iter()
+        .map(|(name, e)| (name.clone(), column_value(e, facts, program)))
+        .collect()
 }
 
 /// The gated settings whose enforcement would change the result: for each, the
@@ -889,16 +883,7 @@ enum Simple<'t> {
 
 /// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
 fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, EvalError> {
-    with_cache(t, |cache| {
-        let mut cols = Columns {
-            table: t,
-            facts,
-            program: &c.program,
-            cache,
-        };
-        if !only_when(&mut cols, t)? {
-            return Ok(Simple::NotTaken);
-        }
+    let taken = when_taken(c, t, facts, |cols| {
         with_bits(t.instances as usize, |bits| {
             cols.evaluate(bits, false);
             let mut fired: Vec<(usize, &Row)> = Vec::new();
@@ -911,15 +896,14 @@ fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, E
                         let r = t.instance_rows.get(inst).copied().unwrap_or(0) as usize;
                         fired.push((r, row));
                     }
-                    Tri::Unknown if row.shadow.is_none() => {
-                        return Err(missing(&mut cols, t, inst))
-                    }
+                    Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
                     _ => {}
                 }
             }
             Ok(Simple::Fired(fired))
         })
-    })
+    })?;
+    Ok(taken.unwrap_or(Simple::NotTaken))
 }
 
 /// The outcome ranks the hit policy picks from the rules that fired: the highest
