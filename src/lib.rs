@@ -340,11 +340,13 @@ impl Policy {
     /// JSON text in, JSON text out: binds `text` and appends every decision to `out`
     /// (see [`Policy::write_json`]). On error `out` is left as it was.
     pub fn evaluate_str_into(&self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
-        let facts = self.bind_str(text)?;
-        let len = out.len();
-        self.write_json(&facts, out)
-            .inspect_err(|_| out.truncate(len))?;
-        Ok(())
+        with_scratch_facts(|scratch, seen| {
+            eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            let len = out.len();
+            self.write_json(scratch, out)
+                .inspect_err(|_| out.truncate(len))?;
+            Ok(())
+        })
     }
 
     /// [`Policy::bind_str`] without its fast scanner (serde reads the text): the
@@ -356,8 +358,10 @@ impl Policy {
 
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
-        let facts = self.bind_str(text)?;
-        Ok(self.evaluate_bound(&facts)?)
+        with_scratch_facts(|scratch, seen| {
+            eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            Ok(self.evaluate_bound(scratch)?)
+        })
     }
 
     /// Evaluates facts from any serializable value (its JSON form must match the schema).
@@ -381,4 +385,24 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<super::Policy>();
     }
+}
+
+thread_local! {
+    /// Facts reused from record to record by [`Policy::evaluate_str`] and
+    /// [`Policy::evaluate_str_into`] on this thread: their buffers, and values equal
+    /// to the previous record's (interned enum values, strings, lists owned alone),
+    /// are kept instead of allocated and reference-counted again.
+    static SCRATCH_FACTS: std::cell::RefCell<(Facts, Vec<bool>)> =
+        std::cell::RefCell::new((Facts::default(), Vec::new()));
+}
+
+/// Runs `f` with this thread's scratch facts (fresh ones if they are in use).
+fn with_scratch_facts<R>(f: impl FnOnce(&mut Facts, &mut Vec<bool>) -> R) -> R {
+    SCRATCH_FACTS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let (facts, seen) = &mut *s;
+            f(facts, seen)
+        }
+        Err(_) => f(&mut Facts::default(), &mut Vec::new()),
+    })
 }

@@ -270,6 +270,41 @@ fn mutated_facts() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(Config { cases: 2000, ..Config::default() })]
 
+    /// Evaluating record after record on one thread (facts reused from the last
+    /// record), with two policies in turn, gives what fresh facts bound by serde give.
+    #[test]
+    fn reused_facts_forget_the_previous_record(texts in prop::collection::vec(mutated_facts(), 1..6)) {
+        static POLICIES: std::sync::OnceLock<[Policy; 2]> = std::sync::OnceLock::new();
+        let policies = POLICIES.get_or_init(|| {
+            let custom = PolicyBuilder::new()
+                .file(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/examples/custom-rules.rules")))
+                .unwrap()
+                .build()
+                .unwrap();
+            [Policy::bundled().unwrap(), custom]
+        });
+        for (i, text) in texts.iter().enumerate() {
+            let policy = &policies[i % 2];
+            let fresh = policy.bind_str_serde(text).map_err(apprules::Error::from).and_then(|f| {
+                policy.evaluate_bound(&f).map_err(apprules::Error::from)
+            });
+            let typed = policy.evaluate_str(text);
+            let mut out = Vec::new();
+            let written = policy.evaluate_str_into(text, &mut out);
+            match (&fresh, &typed, &written) {
+                (Ok(d), Ok(t), Ok(())) => {
+                    prop_assert_eq!(d, t, "{}", text);
+                    prop_assert_eq!(serde_json::to_vec(d).unwrap(), out, "{}", text);
+                }
+                (Err(a), Err(b), Err(c)) => {
+                    prop_assert_eq!(a.to_string(), b.to_string());
+                    prop_assert_eq!(a.to_string(), c.to_string());
+                }
+                _ => prop_assert!(false, "{:?} / {:?} / {:?} for {}", fresh, typed, written, text),
+            }
+        }
+    }
+
     /// The fast scanner binds exactly what serde binds, errors included.
     #[test]
     fn scanner_agrees_with_serde(text in mutated_facts()) {

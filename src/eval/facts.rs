@@ -9,7 +9,7 @@ use crate::value::{decode, describe_json, DecodeError, Value};
 use thiserror::Error;
 
 /// Facts bound to a program's schema.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
     /// One value per declared fact ([`Value::Absent`] when absent).
     pub values: Vec<Value>,
@@ -360,6 +360,27 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
     bind_str_serde(program, schema, text)
 }
 
+/// [`bind_str`] into `facts`, reusing its buffers and the values it already holds
+/// (see [`super::scan::scan_into`]): for evaluating many records on one thread.
+/// `seen` is scratch. The result is the facts [`bind_str`] returns.
+pub fn bind_str_into(
+    program: &Program,
+    schema: &Schema,
+    text: &str,
+    facts: &mut Facts,
+    seen: &mut Vec<bool>,
+) -> Result<(), FactsError> {
+    if schema.types.len() == program.facts.len()
+        && super::scan::scan_into(schema, text, &mut facts.values, &mut facts.groups, seen)
+            .is_some()
+        && finish_in(program, schema, &mut facts.values, &facts.groups).is_ok()
+    {
+        return Ok(());
+    }
+    *facts = bind_str_serde(program, schema, text)?;
+    Ok(())
+}
+
 /// [`bind_str`] without the fast scanner: serde reads the text. The two agree on
 /// every input (property-tested and fuzzed); this one is the reference.
 pub fn bind_str_serde(program: &Program, schema: &Schema, text: &str) -> Result<Facts, FactsError> {
@@ -407,6 +428,17 @@ fn finish(
     mut values: Vec<Value>,
     groups: Vec<bool>,
 ) -> Result<Facts, FactsError> {
+    finish_in(program, schema, &mut values, &groups)?;
+    Ok(Facts { values, groups })
+}
+
+/// [`finish`] in place.
+fn finish_in(
+    program: &Program,
+    schema: &Schema,
+    values: &mut [Value],
+    groups: &[bool],
+) -> Result<(), FactsError> {
     let mut missing = None;
     for ((slot, def), (name, _)) in values.iter_mut().zip(&schema.finish).zip(&program.facts) {
         let in_absent_group = def
@@ -431,7 +463,7 @@ fn finish(
             path: json_path(name),
         });
     }
-    Ok(Facts { values, groups })
+    Ok(())
 }
 
 struct Out {

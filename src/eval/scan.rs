@@ -42,14 +42,39 @@ const MAX_DEPTH: usize = 64;
 
 /// The values and group presence read from `text`; `None` to let the serde binder decide.
 pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
+    let mut values = Vec::new();
+    let mut groups = Vec::new();
+    scan_into(schema, text, &mut values, &mut groups, &mut Vec::new())?;
+    Some((values, groups))
+}
+
+/// [`scan`] into buffers a previous call filled, reusing what they hold: a value equal
+/// to the one already in its slot (the same interned enum value, the same string) is
+/// kept, a list the slot owns alone is refilled in place. Every slot the text does not
+/// set is reset to `Absent`, so nothing of the previous record remains. `seen` is
+/// scratch. On `None` the buffers hold a partial record.
+pub fn scan_into(
+    schema: &Schema,
+    text: &str,
+    values: &mut Vec<Value>,
+    groups: &mut Vec<bool>,
+    seen: &mut Vec<bool>,
+) -> Option<()> {
+    let n = schema.types.len();
+    values.resize(n, Value::Absent);
+    seen.clear();
+    seen.resize(n, false);
+    groups.clear();
+    groups.resize(schema.groups, false);
     let mut s = Scanner {
         text,
         b: text.as_bytes(),
         i: 0,
     };
     let mut out = Out {
-        values: vec![Value::Absent; schema.types.len()],
-        groups: vec![false; schema.groups],
+        values,
+        groups,
+        seen,
     };
     s.ws();
     if s.peek() != b'{' {
@@ -60,12 +85,18 @@ pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
     if s.i != s.b.len() {
         return None;
     }
-    Some((out.values, out.groups))
+    for (v, seen) in out.values.iter_mut().zip(out.seen.iter()) {
+        if !seen {
+            *v = Value::Absent;
+        }
+    }
+    Some(())
 }
 
-struct Out {
-    values: Vec<Value>,
-    groups: Vec<bool>,
+struct Out<'o> {
+    values: &'o mut Vec<Value>,
+    groups: &'o mut Vec<bool>,
+    seen: &'o mut Vec<bool>,
 }
 
 struct Scanner<'a> {
@@ -194,6 +225,7 @@ impl<'a> Scanner<'a> {
                     let sigs = schema.enum_sigs.get(*id)?;
                     let slot = out.values.get_mut(*id)?;
                     self.value(ty, interned, sigs, slot)?;
+                    *out.seen.get_mut(*id)? = true;
                 }
                 Some(Child::Object(child, group)) => match self.peek() {
                     b'n' => self.literal(b"null")?,
@@ -248,6 +280,8 @@ impl<'a> Scanner<'a> {
                 let s = self.string()?;
                 if *nocase && s.bytes().any(|b| b.is_ascii_uppercase()) {
                     Value::str(&s.to_ascii_lowercase())
+                } else if matches!(slot, Value::Str(old) if **old == *s) {
+                    return Some(());
                 } else {
                     Value::str(s)
                 }
@@ -260,11 +294,32 @@ impl<'a> Scanner<'a> {
                     .iter()
                     .zip(interned)
                     .position(|(x, v)| *x == sig && (s.len() <= 16 || v.as_text() == Some(s)))?;
-                interned.get(i)?.clone()
+                let v = interned.get(i)?;
+                if let (Value::Enum(old), Value::Enum(new)) = (&*slot, v) {
+                    if Arc::ptr_eq(old, new) {
+                        return Some(());
+                    }
+                }
+                v.clone()
             }
             Type::List(inner) => {
                 self.eat(b'[')?;
-                let mut items = Vec::new();
+                // Refill a list this slot owns alone; otherwise start a new one.
+                let mut owned = match std::mem::replace(slot, Value::Absent) {
+                    Value::List(mut l) => match Arc::get_mut(&mut l) {
+                        Some(items) => {
+                            items.clear();
+                            Some(l)
+                        }
+                        None => None,
+                    },
+                    _ => None,
+                };
+                let mut fresh = Vec::new();
+                let items = match owned.as_mut().and_then(Arc::get_mut) {
+                    Some(items) => items,
+                    None => &mut fresh,
+                };
                 self.ws();
                 if self.eat(b']').is_none() {
                     loop {
@@ -286,7 +341,10 @@ impl<'a> Scanner<'a> {
                         }
                     }
                 }
-                Value::List(Arc::new(items))
+                match owned {
+                    Some(l) => Value::List(l),
+                    None => Value::List(Arc::new(fresh)),
+                }
             }
             _ => return None,
         };
