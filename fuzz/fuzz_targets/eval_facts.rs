@@ -21,6 +21,17 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             (a, b) => panic!("full {a:?} but writer {b:?}"),
         }
     }
+    // Text in, text out, on facts reused from the previous input: the same bytes, or
+    // the same error, as fresh facts.
+    let mut reused = Vec::new();
+    let fresh = fast
+        .map_err(apprules::Error::from)
+        .and_then(|f| policy.evaluate_bound(&f).map_err(apprules::Error::from));
+    match (fresh, policy.evaluate_str_into(text, &mut reused)) {
+        (Ok(d), Ok(())) => assert_eq!(reused, serde_json::to_vec(&d).unwrap_or_default()),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("fresh {a:?} but reused {b:?}"),
+    }
     let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else { return };
     if let Ok(bound) = policy.bind(&json) {
         let tables = policy.evaluate_bound(&bound);
