@@ -51,8 +51,8 @@ struct Col {
     absent_unknown: u64,
 }
 
-/// An integer or version column: `masks[i]` holds for values from `starts[i - 1]`
-/// (inclusive) up to `starts[i]`; untested rows are set in every mask.
+/// An integer or version column: `masks[0]` holds below `starts[0]`, `masks[i]` from
+/// `starts[i - 1]` (inclusive) up to `starts[i]`; untested rows are set in every mask.
 #[derive(Clone, Debug)]
 struct Ranges<T> {
     col: Col,
