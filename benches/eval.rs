@@ -74,17 +74,10 @@ fn strict() -> Value {
     })
 }
 
-/// The 12-row conditional-launch policy the floor implements by hand.
+/// The 12-row conditional-launch policy the floor implements by hand (shared with
+/// `examples/hot.rs`; `apprules table --settings examples/launch12.settings.json`).
 fn launch12() -> Value {
-    json!({
-        "conditional_launch.min_os_version": [{"version": "16.0", "action": "warn"}, {"version": "15.0", "action": "block"}, {"version": "14.0", "action": "wipe"}],
-        "conditional_launch.min_app_version": [{"version": "4.0", "action": "warn"}, {"version": "3.0", "action": "block"}],
-        "conditional_launch.min_sdk_version": [{"version": "17.0", "action": "block"}],
-        "conditional_launch.max_pin_attempts": [{"attempts": 5, "action": "reset_pin"}, {"attempts": 10, "action": "wipe"}],
-        "conditional_launch.offline_grace_period": [{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}],
-        "conditional_launch.jailbroken": "block",
-        "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
-    })
+    serde_json::from_str(include_str!("../examples/launch12.settings.json")).unwrap()
 }
 
 /// The launch decision of `launch12`, written by hand: the floor.

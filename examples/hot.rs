@@ -1,16 +1,11 @@
-//! A hot loop over the launch decision, for profilers: `cargo run --release --example hot`.
+//! A hot loop over the launch decision of the 12-row conditional-launch policy (the
+//! benchmarks' floor), for profilers: `cargo run --release --example hot`.
 fn main() -> Result<(), apprules::Error> {
     let policy = apprules::PolicyBuilder::new()
         .bundled()
-        .settings_json(serde_json::json!({
-            "conditional_launch.min_os_version": [{"version": "16.0", "action": "warn"}, {"version": "15.0", "action": "block"}, {"version": "14.0", "action": "wipe"}],
-            "conditional_launch.min_app_version": [{"version": "4.0", "action": "warn"}, {"version": "3.0", "action": "block"}],
-            "conditional_launch.min_sdk_version": [{"version": "17.0", "action": "block"}],
-            "conditional_launch.max_pin_attempts": [{"attempts": 5, "action": "reset_pin"}, {"attempts": 10, "action": "wipe"}],
-            "conditional_launch.offline_grace_period": [{"minutes": 720, "action": "block"}, {"days": 90, "action": "wipe"}],
-            "conditional_launch.jailbroken": "block",
-            "conditional_launch.max_threat_level": {"level": "medium", "action": "block"}
-        }))
+        .settings_json(
+            serde_json::from_str(include_str!("launch12.settings.json")).unwrap_or_default(),
+        )
         .build()?;
     let text = std::fs::read_to_string("examples/device.json").unwrap_or_default();
     let facts = policy.bind(&serde_json::from_str(&text).unwrap_or_default())?;
