@@ -333,8 +333,10 @@ impl Policy {
     /// Appends every decision for bound facts to `out` as one line of compact JSON
     /// (without the newline): the same text as `serde_json::to_writer` on
     /// [`Policy::evaluate_bound`]'s result, written without building it.
+    /// On error `out` is left as it was.
     pub fn write_json(&self, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
-        eval::tables::write_json(&self.compiled, facts, out)
+        let len = out.len();
+        eval::tables::write_json(&self.compiled, facts, out).inspect_err(|_| out.truncate(len))
     }
 
     /// JSON text in, JSON text out: binds `text` and appends every decision to `out`
@@ -342,10 +344,7 @@ impl Policy {
     pub fn evaluate_str_into(&self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         with_scratch_facts(|scratch, seen| {
             eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
-            let len = out.len();
-            self.write_json(scratch, out)
-                .inspect_err(|_| out.truncate(len))?;
-            Ok(())
+            Ok(self.write_json(scratch, out)?)
         })
     }
 
