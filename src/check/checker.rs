@@ -560,14 +560,7 @@ impl Checker {
     fn rule(&mut self, r: &ast::RuleDecl) {
         self.budget = MAX_EXPANDED_NODES;
         let about = match &r.about {
-            Some(n) => match self.p.settings.get_index_of(&n.text) {
-                Some(i) => Some(i),
-                None => {
-                    let d = self.unknown(n.span, &n.text, "setting");
-                    self.push(d);
-                    None
-                }
-            },
+            Some(n) => self.resolve(n, "setting"),
             None => None,
         };
         let mut cx = Cx::facts("a rule");
@@ -830,14 +823,7 @@ impl Checker {
     fn property(&mut self, p: &ast::PropertyDecl) {
         self.budget = MAX_EXPANDED_NODES;
         let varying = match &p.varying {
-            Some(n) => match self.p.facts.get_index_of(&n.text) {
-                Some(f) => Some(f),
-                None => {
-                    let d = self.unknown(n.span, &n.text, "fact");
-                    self.push(d);
-                    None
-                }
-            },
+            Some(n) => self.resolve(n, "fact"),
             None => None,
         };
         let cx = Cx {
@@ -969,6 +955,19 @@ impl Checker {
     }
 
     // ------------------------------------------------------------ expressions
+
+    /// The id of a declared setting or fact (`what`); an error naming it otherwise.
+    fn resolve(&mut self, n: &ast::Name, what: &str) -> Option<usize> {
+        let found = match what {
+            "setting" => self.p.settings.get_index_of(&n.text),
+            _ => self.p.facts.get_index_of(&n.text),
+        };
+        if found.is_none() {
+            let d = self.unknown(n.span, &n.text, what);
+            self.push(d);
+        }
+        found
+    }
 
     fn unknown(&self, span: Span, name: &str, what: &str) -> Diagnostic {
         let candidates: Vec<&String> = match what {

@@ -353,34 +353,22 @@ impl TExpr {
 impl Program {
     /// The name of a fact (empty for an unknown id).
     pub fn fact_name(&self, id: FactId) -> &str {
-        self.facts
-            .get_index(id)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
+        key_at(&self.facts, id)
     }
 
     /// The name of a fact group.
     pub fn group_name(&self, id: usize) -> &str {
-        self.groups
-            .get_index(id)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
+        key_at(&self.groups, id)
     }
 
     /// The name of a setting.
     pub fn setting_name(&self, id: SettingId) -> &str {
-        self.settings
-            .get_index(id)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
+        key_at(&self.settings, id)
     }
 
     /// The name of a decision.
     pub fn decision_name(&self, id: DecisionId) -> &str {
-        self.decisions
-            .get_index(id)
-            .map(|(k, _)| k.as_str())
-            .unwrap_or("")
+        key_at(&self.decisions, id)
     }
 }
 
@@ -442,4 +430,9 @@ impl TExpr {
             TExpr::Varied(e) => format!("varied.{}", d(e)),
         }
     }
+}
+
+/// The name at position `i` of a declaration map; empty when there is none.
+fn key_at<V>(map: &IndexMap<String, V>, i: usize) -> &str {
+    map.get_index(i).map_or("", |(k, _)| k.as_str())
 }
