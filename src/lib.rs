@@ -38,6 +38,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod logic;
+pub mod outcome;
 pub mod settings;
 pub mod source;
 #[cfg(feature = "proptest")]
@@ -53,6 +54,7 @@ use std::sync::Arc;
 pub use diag::{Diagnostic, Report, Severity};
 pub use eval::facts::{Facts, FactsError};
 pub use eval::{DecisionResult, Decisions, EvalError, Reason};
+pub use outcome::{Outcome, OutcomeSet};
 pub use settings::SettingsError;
 pub use value::{Value, Version};
 

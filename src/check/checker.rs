@@ -468,6 +468,20 @@ impl Checker {
             }
             variants.push(o.text.clone());
         }
+        if variants.len() > crate::outcome::MAX_OUTCOMES {
+            let e = self.err(
+                "E0208",
+                d.name.span,
+                format!(
+                    "decision `{}` lists {} outcomes; at most {} are allowed",
+                    d.name.text,
+                    variants.len(),
+                    crate::outcome::MAX_OUTCOMES
+                ),
+            );
+            self.push(e);
+            return;
+        }
         let outcomes = Arc::new(EnumType {
             name: Some(d.name.text.clone()),
             variants,

@@ -13,7 +13,7 @@
 
 use super::plan::{Lookup, Plan};
 use super::table::Row;
-use crate::eval::tables::Outcome;
+use crate::outcome::{Outcome, OutcomeSet};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};
 
@@ -233,7 +233,7 @@ impl Kernel {
         }
         if held == 0 {
             return Some(match self.policy {
-                HitPolicy::Collect => Outcome::Set(0),
+                HitPolicy::Collect => Outcome::Set(OutcomeSet::EMPTY),
                 _ => Outcome::One(self.default_rank),
             });
         }
@@ -253,14 +253,14 @@ impl Kernel {
                     .unwrap_or(self.default_rank)
             }),
             HitPolicy::Collect => {
-                let (mut m, mut set) = (held, 0u64);
+                let (mut m, mut set) = (held, OutcomeSet::EMPTY);
                 while m != 0 {
                     let r = self
                         .row_rank
                         .get(m.trailing_zeros() as usize)
                         .copied()
                         .unwrap_or(0);
-                    set |= 1u64.checked_shl(r as u32).unwrap_or(0);
+                    set.insert(r);
                     m &= m - 1;
                 }
                 Outcome::Set(set)

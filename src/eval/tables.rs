@@ -16,6 +16,7 @@ use crate::check::ir::Program;
 use crate::compile::plan::{interval, Lookup, Plan};
 use crate::compile::{CExpr, Check, Compiled, Dnf, Row, Table, Test};
 use crate::logic::Tri;
+pub use crate::outcome::{Outcome, OutcomeSet, MAX_OUTCOMES};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{compare, Value, Version};
 use indexmap::IndexMap;
@@ -36,17 +37,6 @@ pub struct RowTrace {
     pub failed: Option<(usize, Value, Test)>,
     /// Shadow row (an SDK too old) for this setting.
     pub shadow: Option<usize>,
-}
-
-/// The outcome of a decision without its reasons: what the fast path computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// The decision's `only when` does not hold.
-    NotTaken,
-    /// Priority and first: the index of the outcome among the decision's outcomes.
-    One(u16),
-    /// Collect: bit `i` is set when outcome `i` was collected.
-    Set(u64),
 }
 
 /// Evaluates every table of a compiled policy.
@@ -701,9 +691,7 @@ fn hit(t: &Table, ranks: impl Iterator<Item = u16>) -> Outcome {
     match t.policy {
         HitPolicy::Priority => Outcome::One(ranks.max().unwrap_or(t.default_rank)),
         HitPolicy::First => Outcome::One(ranks.next().unwrap_or(t.default_rank)),
-        HitPolicy::Collect => {
-            Outcome::Set(ranks.fold(0u64, |m, r| m | 1u64.checked_shl(r as u32).unwrap_or(0)))
-        }
+        HitPolicy::Collect => Outcome::Set(ranks.collect()),
     }
 }
 
@@ -910,20 +898,17 @@ fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, E
 /// (priority), the first (first), every one in rank order (collect); none means the
 /// default.
 fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
-    let set = match t.policy {
-        HitPolicy::Collect => fired.iter().fold(0u64, |m, (_, r)| {
-            m | 1u64.checked_shl(r.rank as u32).unwrap_or(0)
-        }),
+    let set: OutcomeSet = match t.policy {
+        HitPolicy::Collect => fired.iter().map(|(_, r)| r.rank).collect(),
         HitPolicy::Priority => fired
             .iter()
             .map(|(_, r)| r.rank)
             .max()
-            .map_or(0, |top| 1u64.checked_shl(top as u32).unwrap_or(0)),
-        HitPolicy::First => fired
-            .first()
-            .map_or(0, |(_, r)| 1u64.checked_shl(r.rank as u32).unwrap_or(0)),
+            .into_iter()
+            .collect(),
+        HitPolicy::First => fired.first().map(|(_, r)| r.rank).into_iter().collect(),
     };
-    set_bits(u128::from(set)).map(|r| r as u16)
+    set.iter()
 }
 
 /// Writes one decision; `false` when its `only when` does not hold.

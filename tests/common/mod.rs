@@ -119,3 +119,44 @@ pub fn settings() -> impl Strategy<Value = serde_json::Value> {
             m
         })
 }
+
+/// The schema's facts and settings with decisions of `n` outcomes each (`o0` to
+/// `o{n-1}`), and rules that pick any of them: the hit policies over every width of
+/// outcome set, not only the narrow ones.
+pub fn program_with_outcomes(max: usize) -> impl Strategy<Value = String> {
+    (1usize..=max, 1usize..9).prop_flat_map(|(n, rules)| {
+        let head = SCHEMA
+            .split("decision d:")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let outs: Vec<String> = (0..n).map(|i| format!("o{i}")).collect();
+        let decisions = format!(
+            "decision d: priority {} \"priority\"\ndecision f: first {} \"first\"\ndecision c: collect {} \"collect\"\n",
+            outs.join(" < "),
+            outs.join(" | "),
+            outs.join(" | ")
+        );
+        let head = format!("{head}{decisions}");
+        prop::collection::vec(
+            (
+                condition(),
+                prop::sample::select(vec!["d", "f", "c"]),
+                0..n,
+                // Rules often pick the top outcomes: the ranks past every word boundary.
+                any::<bool>(),
+            ),
+            rules,
+        )
+        .prop_map(move |rs| {
+            let mut text = head.clone();
+            for (i, (cond, dec, o, top)) in rs.into_iter().enumerate() {
+                let o = if top { n - 1 - (o % 3).min(n - 1) } else { o };
+                text.push_str(&format!(
+                    "rule r{i}\n  when {cond}\n  then {dec} = o{o} \"rule {i}\"\n"
+                ));
+            }
+            text
+        })
+    })
+}
