@@ -37,6 +37,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod graph;
+pub mod json;
 pub mod logic;
 pub mod outcome;
 pub mod settings;

@@ -195,20 +195,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
-    let text = if path == Path::new("-") {
+/// A file's text, or stdin's for `-`.
+fn read_input(path: &Path) -> Result<String, Fail> {
+    if path == Path::new("-") {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
             .map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
-        s
+        Ok(s)
     } else {
-        apprules::read_text(path)?
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        bad(format!(
+        Ok(apprules::read_text(path)?)
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
+    let text = read_input(path)?;
+    apprules::json::parse(&text).map_err(|e| match e {
+        apprules::json::JsonError::Syntax(e) => bad(format!(
             "error: `{}` is not valid JSON: {e}",
             path.display()
-        ))
+        )),
+        dup => bad(format!("error: `{}`: {dup}", path.display())),
     })
 }
 
@@ -450,23 +456,25 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     if lines && !explain {
         return batch(&p, &a.facts);
     }
-    let json = read_json(&a.facts)?;
-    let facts = p.bind(&json).map_err(|e| bad(format!("error: {e}")))?;
+    let text = read_input(&a.facts)?;
     if explain {
+        let facts = p.bind_str(&text).map_err(|e| bad(format!("error: {e}")))?;
         let text = apprules::eval::explain::explain(p.compiled(), &facts)
             .map_err(|e| bad(format!("error: {e}")))?;
         out!("{text}");
         return Ok(());
     }
-    let d = p
-        .evaluate_bound(&facts)
+    // The same path as a record of batch mode: the same bytes, the same answer.
+    let mut out = Vec::new();
+    p.evaluate_str_into(&text, &mut out)
         .map_err(|e| bad(format!("error: {e}")))?;
-    let out = if a.pretty {
-        serde_json::to_string_pretty(&d.to_json())
+    if a.pretty {
+        let v = apprules::json::parse(&String::from_utf8_lossy(&out))
+            .map_err(|e| bad(format!("error: {e}")))?;
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        serde_json::to_string(&d.to_json())
-    };
-    outln!("{}", out.unwrap_or_default());
+        outln!("{}", String::from_utf8_lossy(&out));
+    }
     Ok(())
 }
 

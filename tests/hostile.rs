@@ -136,3 +136,186 @@ fn outcome_65_via_the_cli() {
         stdout(&o)
     );
 }
+
+// ---------------------------------------------------------------- 3. duplicate keys
+
+#[test]
+fn duplicate_fact_keys_are_errors_in_single_and_batch_mode() {
+    let facts = jailbroken();
+    let device: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&facts).unwrap()["device"].clone();
+    let mut healthy = device.clone();
+    healthy["jailbroken"] = false.into();
+    let cases = [
+        (
+            facts.replace(
+                r#""jailbroken":true"#,
+                r#""jailbroken":true,"jailbroken":false"#,
+            ),
+            "duplicate key `jailbroken` at $.device",
+        ),
+        (
+            facts.replacen(
+                r#""device":"#,
+                &format!(r#""device":{healthy},"device":"#),
+                1,
+            ),
+            "duplicate key `device` at $",
+        ),
+        (
+            facts.replacen(r#"{"#, r#"{"note":1,"note":2,"#, 1),
+            "duplicate key `note` at $",
+        ),
+        (
+            facts.replacen(
+                r#""device":{"#,
+                r#""device":{"x":{"a":[{"b":1,"b":1}]},"#,
+                1,
+            ),
+            "duplicate key `b` at $.device.x.a[0]",
+        ),
+        (
+            facts.replace(
+                r#""minutes_offline":"#,
+                r#""minutes_offline":1,"minutes_offline":"#,
+            ),
+            "duplicate key `minutes_offline` at $.session",
+        ),
+    ];
+    assert!(
+        cases.iter().all(|(t, _)| *t != facts),
+        "every case changes the facts"
+    );
+    for (text, message) in &cases {
+        let single = apprules(&["eval", "--facts", &tmp("dup.json", text.as_bytes())]);
+        assert_eq!(single.status.code(), Some(2), "{text}");
+        assert!(
+            stderr(&single).contains(message),
+            "{text}: {}",
+            stderr(&single)
+        );
+        let batch = with_stdin(
+            &["eval", "--jsonl", "--facts", "-"],
+            format!("{text}\n").as_bytes(),
+        );
+        assert_eq!(batch.status.code(), Some(2), "{text}");
+        assert!(
+            stdout(&batch).contains(message),
+            "{text}: {}",
+            stdout(&batch)
+        );
+        let p = Policy::bundled().unwrap();
+        assert!(p
+            .evaluate_str(text)
+            .unwrap_err()
+            .to_string()
+            .contains(message));
+        assert_eq!(p.bind_str(text), p.bind_str_serde(text));
+    }
+}
+
+#[test]
+fn duplicate_settings_and_graph_keys_are_errors() {
+    let s = tmp(
+        "dup-settings.json",
+        br#"{"conditional_launch.jailbroken": "block", "conditional_launch.jailbroken": "not_configured"}"#,
+    );
+    for args in [
+        vec!["check", "--settings", &s],
+        vec!["eval", "--settings", &s, "--facts", "examples/device.json"],
+    ] {
+        let o = apprules(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("duplicate key `conditional_launch.jailbroken` at $"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let g = tmp(
+        "dup-graph.json",
+        br##"{"@odata.type": "#microsoft.graph.iosManagedAppProtection", "printBlocked": true, "printBlocked": false}"##,
+    );
+    for args in [
+        vec!["import", "graph", &g],
+        vec!["eval", "--graph", &g, "--facts", "examples/device.json"],
+    ] {
+        let o = apprules(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("duplicate key `printBlocked` at $"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn duplicate_keys_in_rule_file_json_are_errors() {
+    for text in [
+        "use intune\nfacts f = {\"device\": {\"jailbroken\": true, \"jailbroken\": false}}\n",
+        "use intune\ntest t\n  given {\"a\": 1, \"a\": 2}\n  expect launch = block\n",
+        "use intune\nfacts f = {}\ntest t\n  given f with {\"device\": {}, \"device\": {}}\n  expect launch = block\n",
+    ] {
+        let o = apprules(&["check", &tmp("dup.rules", text.as_bytes())]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert!(stderr(&o).contains("E0006"), "{text}: {}", stderr(&o));
+    }
+}
+
+/// Single mode and batch mode take the same path: for every record, the same output
+/// (or the same error).
+#[test]
+fn single_and_batch_mode_agree_on_every_record() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let policy = Policy::bundled().unwrap();
+    let strategy =
+        apprules::strategies::facts_strategy(policy.program(), &policy.compiled().settings, None);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let edits = [
+        ("", ""),
+        (r#""jailbroken":"#, r#""jailbroken":true,"jailbroken":"#),
+        (r#""device":{"#, r#""device":{"extra":1,"#),
+        (r#""session":"#, r#""session":{},"session":"#),
+        (r#""app":{"#, r#""app":{"x":[[[[1]]]],"#),
+        (r#""os_version":"#, r#""os_version":1,"os_version":"#),
+        ("{", "{\"deep\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"),
+    ];
+    let mut records = Vec::new();
+    for i in 0..60 {
+        let json = strategy
+            .new_tree(&mut runner)
+            .unwrap()
+            .current()
+            .to_string();
+        let (from, to) = edits[i % edits.len()];
+        records.push(if from.is_empty() {
+            json
+        } else {
+            json.replacen(from, to, 1)
+        });
+    }
+    let batch = with_stdin(
+        &["eval", "--jsonl", "--facts", "-"],
+        (records.join("\n") + "\n").as_bytes(),
+    );
+    let lines: Vec<String> = stdout(&batch).lines().map(String::from).collect();
+    assert_eq!(lines.len(), records.len());
+    for (record, line) in records.iter().zip(&lines) {
+        let single = apprules(&["eval", "--facts", &tmp("one.json", record.as_bytes())]);
+        match single.status.code() {
+            Some(0) => assert_eq!(stdout(&single).trim_end(), line, "{record}"),
+            _ => {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let err = v["error"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("batch gave {line} for {record}"));
+                assert!(
+                    stderr(&single).contains(err),
+                    "single {} / batch {err} for {record}",
+                    stderr(&single)
+                );
+            }
+        }
+    }
+}

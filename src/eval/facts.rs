@@ -34,6 +34,14 @@ pub enum FactsError {
         /// serde_json's message, with line and column.
         message: String,
     },
+    /// One object holds a key twice: never resolved by guessing which one counts.
+    #[error("duplicate key `{key}` at {path}")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The JSON path of the object that holds it twice.
+        path: String,
+    },
     /// Something that must be an object is not.
     #[error("{path}: expected an object, found {found}")]
     NotAnObject {
@@ -62,9 +70,18 @@ pub enum FactsError {
 
 /// Parses facts from JSON text.
 pub fn parse_json(text: &str) -> Result<serde_json::Value, FactsError> {
-    serde_json::from_str(text).map_err(|e| FactsError::Syntax {
-        message: e.to_string(),
-    })
+    crate::json::parse(text).map_err(FactsError::from)
+}
+
+impl From<crate::json::JsonError> for FactsError {
+    fn from(e: crate::json::JsonError) -> FactsError {
+        match e {
+            crate::json::JsonError::Syntax(message) => FactsError::Syntax { message },
+            crate::json::JsonError::DuplicateKey { key, path } => {
+                FactsError::DuplicateKey { key, path }
+            }
+        }
+    }
 }
 
 /// Binds a JSON object to the program's facts.
@@ -551,11 +568,42 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
         if node.path.is_empty() {
             out.seen_root = true;
         }
+        // Keys seen in this object: a second one is an error, never last-wins.
+        let mut seen = vec![false; node.children.len()];
+        let mut unknown: Vec<String> = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed(node))? {
-            let Some(idx) = key else {
-                map.next_value::<serde::de::IgnoredAny>()?;
-                continue;
+            let idx = match key {
+                Ok(idx) => idx,
+                Err(name) => {
+                    if unknown.contains(&name) {
+                        return Err(duplicate(out, node, name));
+                    }
+                    let mut path = crate::json::Path::root();
+                    for seg in node.path.split('.').filter(|s| !s.is_empty()) {
+                        path.push_key(seg);
+                    }
+                    path.push_key(&name);
+                    let mut dup = None;
+                    let r = map.next_value_seed(crate::json::Skip {
+                        path: &mut path,
+                        dup: &mut dup,
+                    });
+                    if let Some(e) = dup {
+                        out.error = Some(e.into());
+                    }
+                    r?;
+                    unknown.push(name);
+                    continue;
+                }
             };
+            match seen.get_mut(idx) {
+                Some(true) => {
+                    let name = node.children.get(idx).map(|(k, _)| k.clone());
+                    return Err(duplicate(out, node, name.unwrap_or_default()));
+                }
+                Some(s) => *s = true,
+                None => {}
+            }
             let Some((_, child)) = node.children.get(idx) else {
                 continue;
             };
@@ -597,6 +645,24 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Records a duplicate key of the object at `node` as the binding's error.
+fn duplicate<E: serde::de::Error>(out: &mut Out, node: &Node, key: String) -> E {
+    out.error = Some(FactsError::DuplicateKey {
+        key,
+        path: json_path_of(&node.path),
+    });
+    E::custom("facts")
+}
+
+/// The JSON path of a schema node (`$` for the root).
+fn json_path_of(node_path: &str) -> String {
+    if node_path.is_empty() {
+        "$".to_string()
+    } else {
+        json_path(node_path)
     }
 }
 
@@ -661,25 +727,31 @@ fn f64_text(v: f64) -> String {
         .unwrap_or_else(|| v.to_string())
 }
 
-/// Finds a key among a node's children without allocating.
+/// Finds a key among a node's children without allocating; an unknown key is
+/// returned as it is (to find it if it comes again).
 struct KeySeed<'a>(&'a Node);
 
 impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Option<usize>;
+    type Value = Result<usize, String>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for KeySeed<'_> {
-    type Value = Option<usize>;
+    type Value = Result<usize, String>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a key")
     }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.children.iter().position(|(k, _)| k == v))
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .children
+            .iter()
+            .position(|(k, _)| k == v)
+            .ok_or_else(|| v.to_string()))
     }
 }
 

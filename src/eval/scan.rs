@@ -2,7 +2,7 @@
 //!
 //! [`scan`] walks JSON text against the fact schema in one pass over the bytes: keys
 //! are matched against the schema's children, values decoded by the fact's type,
-//! unknown keys skipped (and validated). It only ever *succeeds* on input that the
+//! unknown keys and keys seen twice left to serde. It only ever *succeeds* on input that the
 //! serde binder ([`super::facts::bind_str`]) binds to the same facts; anything
 //! unusual — a syntax error, an escape sequence, a float, a value of the wrong type,
 //! deep nesting — makes it give up (`None`), and the serde binder then reads the
@@ -36,9 +36,6 @@ fn special(b: &[u8]) -> Option<usize> {
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
         .map(|p| i + p)
 }
-
-/// Unknown values nested deeper than this make the scanner give up.
-const MAX_DEPTH: usize = 64;
 
 /// The values and group presence read from `text`; `None` to let the serde binder decide.
 pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
@@ -206,20 +203,27 @@ impl<'a> Scanner<'a> {
             return Some(());
         }
         let mut guess = 0usize;
+        // The children seen in this object: a key seen twice is for serde to report.
+        let mut seen = 0u128;
         loop {
             self.ws();
-            let found = match self.expect_key(node, guess) {
-                Some(i) => Some(i),
-                None => node.child_index(self.string()?),
+            // An unknown key is for serde too (it checks what is below for
+            // duplicates and depth).
+            let i = match self.expect_key(node, guess) {
+                Some(i) => i,
+                None => node.child_index(self.string()?)?,
             };
-            if let Some(i) = found {
-                guess = i + 1;
+            let bit = 1u128.checked_shl(u32::try_from(i).ok()?)?;
+            if seen & bit != 0 {
+                return None;
             }
+            seen |= bit;
+            guess = i + 1;
             self.ws();
             self.eat(b':')?;
             self.ws();
-            match found.and_then(|i| node.children.get(i)).map(|(_, c)| c) {
-                None => self.skip(0)?,
+            match node.children.get(i).map(|(_, c)| c) {
+                None => return None,
                 Some(Child::Fact(id)) => {
                     let (ty, interned) = schema.types.get(*id)?;
                     let sigs = schema.enum_sigs.get(*id)?;
@@ -349,48 +353,6 @@ impl<'a> Scanner<'a> {
             _ => return None,
         };
         Some(())
-    }
-
-    /// Skips (and validates) any JSON value.
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        match self.peek() {
-            b'"' => self.string().map(|_| ()),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            b'-' | b'0'..=b'9' => self.int().map(|_| ()),
-            open @ (b'{' | b'[') => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.i += 1;
-                self.ws();
-                if self.eat(close).is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    if open == b'{' {
-                        self.string()?;
-                        self.ws();
-                        self.eat(b':')?;
-                        self.ws();
-                    }
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        b',' => self.i += 1,
-                        c if c == close => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            _ => None,
-        }
     }
 }
 

@@ -844,8 +844,19 @@ impl Builder<'_> {
                 let mut map = serde_json::Map::new();
                 for pair in q.into_inner() {
                     let mut pi = pair.into_inner();
-                    let k = self.string(pi.next()?);
+                    let key = pi.next()?;
+                    let key_span = self.span(&key);
+                    let k = self.string(key);
                     let v = self.json_value(pi.next()?)?;
+                    if map.contains_key(&k) {
+                        // A duplicate key would be last-wins: never guess in a policy.
+                        self.diags.push(Diagnostic::error(
+                            "E0006",
+                            key_span,
+                            format!("key `{k}` appears twice in this JSON object"),
+                        ));
+                        return None;
+                    }
                     map.insert(k, v);
                 }
                 J::Object(map)
