@@ -8,7 +8,7 @@
 //! error naming the property.
 
 use crate::check::ir::Program;
-use crate::value::Value;
+use crate::value::{Type, Value};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value as J};
 use thiserror::Error;
@@ -19,6 +19,9 @@ pub enum GraphError {
     /// The document is not a JSON object.
     #[error("a Graph policy must be a JSON object, found {0}")]
     NotAnObject(String),
+    /// The JSON is not one iOS app protection policy.
+    #[error("not an iOS app protection policy (`#microsoft.graph.iosManagedAppProtection`): {0}")]
+    NotAPolicy(String),
     /// A property has a value apprules cannot read.
     #[error("property `{property}`: expected {expected}, found {found}")]
     Invalid {
@@ -208,33 +211,74 @@ impl Imported {
         )
     }
 
-    /// A rule file that uses the bundled policy with these settings.
-    pub fn to_rules(&self) -> String {
+    /// A rule file that uses the bundled policy with these settings: every value
+    /// written as its setting's type says (enum values bare, strings and versions
+    /// quoted and escaped), every text from the export in a comment of its own line
+    /// with its line breaks and control characters escaped. A value the setting's
+    /// type does not accept is an error, as `eval --graph` would report it.
+    pub fn to_rules(&self, program: &Program) -> Result<String, GraphError> {
         let mut s = String::new();
-        s.push_str(&format!(
-            "# Imported from Intune (Graph iosManagedAppProtection): {}\n",
-            self.display_name.as_deref().unwrap_or("(no displayName)")
-        ));
+        comment(
+            &mut s,
+            &format!(
+                "Imported from Intune (Graph iosManagedAppProtection): {}",
+                self.display_name.as_deref().unwrap_or("(no displayName)")
+            ),
+        );
         if let Some(d) = &self.description {
             for line in wrap(d, 86) {
-                s.push_str(&format!("# {line}\n"));
+                comment(&mut s, &line);
             }
         }
         s.push_str("\nuse intune\n\n");
         for (k, v) in &self.settings {
-            s.push_str(&format!("set {k} = {}\n", json_to_value(v)));
+            let def = program
+                .settings
+                .get(k)
+                .ok_or_else(|| GraphError::Unexportable {
+                    setting: k.clone(),
+                    why: "the bundled policy has no such setting".into(),
+                })?;
+            let lit = literal(v, &def.ty).map_err(|e| GraphError::Invalid {
+                property: format!("(setting `{k}`)"),
+                expected: e.expected,
+                found: e.found,
+            })?;
+            s.push_str(&format!("set {k} = {lit}\n"));
         }
         if !self.unmodeled.is_empty() {
             s.push_str("\n# Properties apprules does not model, kept as they were exported:\n");
             for (k, v) in &self.unmodeled {
-                s.push_str(&format!(
-                    "#   {k}: {}\n",
-                    serde_json::to_string(v).unwrap_or_default()
-                ));
+                comment(
+                    &mut s,
+                    &format!("  {k}: {}", serde_json::to_string(v).unwrap_or_default()),
+                );
             }
         }
-        s
+        Ok(s)
     }
+}
+
+/// Appends `text` as one comment line: every character that could end the line or
+/// hide text (control characters, Unicode line and paragraph separators, bidi
+/// controls) written as an escape, so nothing from an export can start a declaration.
+pub fn comment(out: &mut String, text: &str) {
+    out.push_str("# ");
+    for c in text.chars() {
+        let unsafe_char = c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{200e}' | '\u{200f}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        if unsafe_char {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
 }
 
 fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -255,45 +299,43 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// A JSON setting value as a rule-file value literal.
-pub fn json_to_value(v: &J) -> String {
-    match v {
-        J::String(s) if is_ident(s) => s.clone(),
-        J::String(s) => crate::syntax::print::string(s),
-        J::Array(items) => format!(
+/// A JSON setting value as a rule-file literal of type `t`, after checking that the
+/// type accepts it (the same check `--settings` makes).
+pub fn literal(v: &J, t: &Type) -> Result<String, crate::value::DecodeError> {
+    crate::value::decode(v, t, "$")?;
+    Ok(render(v, t))
+}
+
+/// Writes a value [`literal`] has checked.
+fn render(v: &J, t: &Type) -> String {
+    use crate::syntax::print::string;
+    match (t, v) {
+        (Type::Optional(_), J::Null) => "not_configured".into(),
+        (Type::Optional(_), J::String(s)) if s == "not_configured" => "not_configured".into(),
+        (Type::Optional(inner), _) => render(v, inner),
+        // An enum value is one of the declared names, so a bare name.
+        (Type::Enum(_), J::String(s)) => s.clone(),
+        (_, J::String(s)) => string(s),
+        (Type::List(inner), J::Array(items)) => format!(
             "[{}]",
             items
                 .iter()
-                .map(json_to_value)
+                .map(|i| render(i, inner))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        J::Object(m) => format!(
+        (Type::Record(fields), J::Object(m)) => format!(
             "{{{}}}",
-            m.iter()
-                .map(|(k, v)| {
-                    // versions stay quoted strings
-                    let val = if k == "version" {
-                        crate::syntax::print::string(v.as_str().unwrap_or_default())
-                    } else {
-                        json_to_value(v)
-                    };
-                    format!("{k}: {val}")
-                })
+            fields
+                .iter()
+                .filter_map(|(name, ft)| m
+                    .get(name)
+                    .map(|fv| format!("{name}: {}", render(fv, ft))))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        J::Null => "not_configured".into(),
-        other => other.to_string(),
+        (_, other) => other.to_string(),
     }
-}
-
-fn is_ident(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(s, "true" | "false")
 }
 
 struct Reader<'a> {
@@ -481,11 +523,62 @@ const ENCRYPTION: [&str; 4] = [
     "whenDeviceLocked",
 ];
 
+/// The `@odata.type` of an iOS app protection policy.
+pub const IOS_TYPE: &str = "#microsoft.graph.iosManagedAppProtection";
+
+/// Fails unless `map` is one iOS policy: a different `@odata.type`, a list response,
+/// a facts document or an object with no policy property is named for what it is,
+/// never read as a policy of defaults.
+fn policy_kind(map: &Map<String, J>) -> Result<(), GraphError> {
+    let mapped = |k: &str| MAPPED.contains(&k) || MAPPED_THREAT.contains(&k);
+    match map.get("@odata.type") {
+        Some(J::String(t)) if t.eq_ignore_ascii_case(IOS_TYPE) => return Ok(()),
+        Some(J::String(t)) => return Err(GraphError::NotAPolicy(format!("found a `{t}`"))),
+        Some(other) => {
+            return Err(GraphError::NotAPolicy(format!(
+                "`@odata.type` is {}",
+                crate::value::describe_json(other)
+            )))
+        }
+        None => {}
+    }
+    if let Some(J::Array(items)) = map.get("value") {
+        let names: Vec<String> = items
+            .iter()
+            .map(|p| match p.get("displayName") {
+                Some(J::String(n)) => format!("`{}`", n.escape_debug()),
+                _ => "(no displayName)".into(),
+            })
+            .collect();
+        return Err(GraphError::NotAPolicy(format!(
+            "found a Graph list response (`value`) holding {} polic{}{}; save one policy object of `value` and import that",
+            items.len(),
+            if items.len() == 1 { "y" } else { "ies" },
+            if names.is_empty() { String::new() } else { format!(": {}", names.join(", ")) }
+        )));
+    }
+    if map.keys().any(|k| mapped(k)) {
+        return Ok(());
+    }
+    if ["device", "app", "session"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    {
+        return Err(GraphError::NotAPolicy(
+            "found a facts document (`device`, `app`, `session`); use it with `--facts`".into(),
+        ));
+    }
+    Err(GraphError::NotAPolicy(
+        "no property of an iOS app protection policy found".into(),
+    ))
+}
+
 /// Reads a Graph `iosManagedAppProtection` export.
 pub fn import(doc: &J) -> Result<Imported, GraphError> {
     let J::Object(map) = doc else {
         return Err(GraphError::NotAnObject(crate::value::describe_json(doc)));
     };
+    policy_kind(map)?;
     let r = Reader { map };
     let mut out = Imported {
         display_name: r.string("displayName").ok().flatten().map(String::from),

@@ -425,7 +425,21 @@ fn run(cmd: Command) -> Result<(), Fail> {
             for w in &imported.warnings {
                 eprintln!("warning: {w}");
             }
-            out!("{}", imported.to_rules());
+            let bundled = Policy::bundled()?;
+            let text = imported
+                .to_rules(bundled.program())
+                .map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
+            // The file written must decide as `eval --graph` does: it must compile.
+            PolicyBuilder::new()
+                .source("imported.rules", &text)
+                .build()
+                .map_err(|e| {
+                    bad(format!(
+                        "error: `{}`: the imported rule file does not compile (a bug; please report it): {e}",
+                        file.display()
+                    ))
+                })?;
+            out!("{text}");
             Ok(())
         }
         Command::Export {

@@ -28,7 +28,12 @@ fn facts(os: &str) -> Value {
 fn policy_from(export_json: &Value) -> Policy {
     let imported = import(export_json).unwrap();
     PolicyBuilder::new()
-        .source("imported.rules", &imported.to_rules())
+        .source(
+            "imported.rules",
+            &imported
+                .to_rules(Policy::bundled().unwrap().program())
+                .unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -234,7 +239,9 @@ fn unmodeled_properties_are_kept_and_reported() {
         .warnings
         .iter()
         .any(|w| w.contains("dialerRestrictionLevel")));
-    let rules = imported.to_rules();
+    let rules = imported
+        .to_rules(Policy::bundled().unwrap().program())
+        .unwrap();
     assert!(rules.contains("#   dialerRestrictionLevel: \"allApps\""));
     assert!(rules.contains("Enterprise Enhanced Data Protection"));
     // metadata is tolerated silently
@@ -277,4 +284,138 @@ fn durations_map_to_minutes_and_days() {
     );
     assert_eq!(imported.settings["access.pin_reset"], json!("no"));
     assert_eq!(imported.settings["access.recheck_after"], json!(30));
+}
+
+/// Hostile text: line breaks of every kind, quotes, comment and declaration starts.
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    proptest::sample::select(vec![
+        "x\nset conditional_launch.jailbroken = not_configured\n#",
+        "x\rset conditional_launch.jailbroken = not_configured\r#",
+        "x\r\nset functionality.printing = allow\n",
+        "x\u{2028}set conditional_launch.jailbroken = not_configured",
+        "x\u{85}y\u{b}z\u{c}w\u{0}",
+        "\"quoted\" and \\ backslash # hash",
+        "plain name",
+        "",
+        "\u{202e}reversed\u{2066}",
+        "googlechrome",
+        "mailto",
+        "iPhone;iPad",
+        "not_configured",
+        "true",
+        "block",
+        "use",
+        "rule",
+        "a b;c\nd;",
+    ])
+    .prop_map(|s: &str| s.to_string())
+}
+
+fn hostile_value() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    prop_oneof![
+        hostile_text().prop_map(Value::String),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..200).prop_map(Value::from),
+        Just(Value::Null),
+        Just(json!("PT30M")),
+        Just(json!("P90D")),
+        Just(json!("15.0")),
+        Just(json!("allowedApps")),
+        Just(json!("managedApps")),
+        Just(json!("allApps")),
+        Just(json!("block")),
+        Just(json!("wipe")),
+        hostile_text().prop_map(|n| json!([{"name": n.clone(), "value": format!("{n};")}])),
+        prop::collection::vec(hostile_text(), 0..3).prop_map(|v| json!(v)),
+    ]
+}
+
+/// Random Graph JSON: a real export with some properties replaced by hostile values,
+/// hostile names and descriptions, and unknown properties with hostile names.
+fn hostile_export() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let mut props: Vec<&'static str> = apprules::graph::MAPPED.to_vec();
+    props.extend(apprules::graph::MAPPED_THREAT);
+    (
+        prop::sample::select(vec![LEVEL1, LEVEL2]),
+        hostile_text(),
+        hostile_text(),
+        prop::collection::vec((prop::sample::select(props), hostile_value()), 0..4),
+        prop::collection::vec((hostile_text(), hostile_value()), 0..2),
+    )
+        .prop_map(|(base, name, desc, edits, unknown)| {
+            let mut g = example(base);
+            g["displayName"] = json!(name);
+            g["description"] = json!(desc);
+            for (k, v) in edits {
+                g[k] = v;
+            }
+            for (k, v) in unknown {
+                g[format!("unknown {k}")] = v;
+            }
+            g
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 400, ..Default::default() })]
+
+    /// `eval --graph G` ≡ `eval (import graph G)`: the settings read from an export
+    /// and the rule file written from it compile to the same tables; and when the
+    /// export is valid, the rule file checks clean.
+    #[test]
+    fn import_decides_as_graph_eval(g in hostile_export()) {
+        let direct = import(&g).map(|i| (i.settings_json(), i));
+        let Ok((settings, imported)) = direct else { return Ok(()); };
+        let via_settings = PolicyBuilder::new().bundled().settings_json(settings).build();
+        let bundled = Policy::bundled().unwrap();
+        let text = imported.to_rules(bundled.program());
+        match (via_settings, text) {
+            (Ok(a), Ok(text)) => {
+                let b = PolicyBuilder::new().source("imported.rules", &text).build();
+                let b = b.map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+                proptest::prop_assert_eq!(
+                    apprules::compile::print::tables(a.compiled()),
+                    apprules::compile::print::tables(b.compiled()),
+                    "{}", text
+                );
+                // Nothing from the export escapes its comment.
+                for line in text.lines() {
+                    proptest::prop_assert!(
+                        line.is_empty() || line.starts_with('#') || line.starts_with("use intune") || line.starts_with("set "),
+                        "{}", line
+                    );
+                }
+                let sets = text.lines().filter(|l| l.starts_with("set ")).count();
+                proptest::prop_assert_eq!(sets, imported.settings.len());
+            }
+            (Err(_), Err(_)) => {}
+            (Err(e), Ok(text)) => {
+                // The rule file must not accept what `--settings` rejects.
+                proptest::prop_assert!(PolicyBuilder::new().source("imported.rules", &text).build().is_err(), "{e}\n{text}");
+            }
+            (Ok(_), Err(e)) => proptest::prop_assert!(false, "settings accepted but the import failed: {}", e),
+        }
+    }
+}
+
+#[test]
+fn imports_of_the_real_exports_check_clean() {
+    for name in [LEVEL1, LEVEL2] {
+        let imported = import(&example(name)).unwrap();
+        let text = imported
+            .to_rules(Policy::bundled().unwrap().program())
+            .unwrap();
+        let p = PolicyBuilder::new()
+            .source("imported.rules", &text)
+            .build()
+            .unwrap();
+        assert!(
+            !p.warnings().has_errors(),
+            "{name}: {}",
+            p.warnings().to_short_string()
+        );
+    }
 }

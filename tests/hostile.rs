@@ -319,3 +319,116 @@ fn single_and_batch_mode_agree_on_every_record() {
         }
     }
 }
+
+// ---------------------------------------------------------------- 2, 8, 9. Graph import
+
+const LEVEL1: &str = "tests/data/graph/level-1-enterprise-basic-data-protection-iOS.json";
+
+fn level1_with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(LEVEL1).unwrap()).unwrap();
+    edit(&mut g);
+    tmp("edited-export.json", g.to_string().as_bytes())
+}
+
+/// The decisions `eval --graph` and `eval (import graph)` give the jailbroken device.
+fn graph_and_import(g: &str) -> (String, String) {
+    let facts = tmp("jb-device.json", jailbroken().as_bytes());
+    let direct = apprules(&["eval", "--graph", g, "--facts", &facts]);
+    assert_eq!(direct.status.code(), Some(0), "{}", stderr(&direct));
+    let imported = apprules(&["import", "graph", g]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let rules = tmp("imported.rules", &imported.stdout);
+    let via = apprules(&["eval", &rules, "--facts", &facts]);
+    assert_eq!(
+        via.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&via),
+        stdout(&imported)
+    );
+    (stdout(&direct), stdout(&via))
+}
+
+#[test]
+fn graph_text_cannot_inject_declarations() {
+    for evil in [
+        "x\nset conditional_launch.jailbroken = not_configured\n#",
+        "x\rset conditional_launch.jailbroken = not_configured",
+        "x\u{2028}set conditional_launch.jailbroken = not_configured",
+    ] {
+        for field in ["displayName", "description", "unknownProperty"] {
+            let g = level1_with(|g| {
+                if field == "unknownProperty" {
+                    g[evil] = serde_json::json!(evil);
+                } else {
+                    g[field] = serde_json::json!(evil);
+                }
+            });
+            let (direct, via) = graph_and_import(&g);
+            assert!(
+                direct.contains(r#""launch":{"outcome":"block""#),
+                "{direct}"
+            );
+            assert_eq!(direct, via, "{field}: {evil:?}");
+        }
+    }
+}
+
+#[test]
+fn graph_strings_are_quoted_by_type() {
+    let g = level1_with(|g| {
+        g["customBrowserProtocol"] = serde_json::json!("googlechrome");
+        g["managedBrowserToOpenLinksRequired"] = serde_json::json!(true);
+        g["managedBrowser"] = serde_json::json!("notConfigured");
+        g["exemptedAppProtocols"] = serde_json::json!([{"name": "mailto", "value": "mailto;"}, {"name": "use", "value": "use;"}]);
+        g["allowedIosDeviceModels"] = serde_json::json!("iPhone;iPad;true;block");
+        g["appActionIfIosDeviceModelNotAllowed"] = serde_json::json!("block");
+    });
+    let imported = apprules(&["import", "graph", &g]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let text = stdout(&imported);
+    assert!(text.contains(r#""googlechrome""#), "{text}");
+    assert!(text.contains(r#""mailto""#), "{text}");
+    let rules = tmp("quoted.rules", text.as_bytes());
+    let o = apprules(&["check", &rules]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{text}", stderr(&o));
+    let (direct, via) = graph_and_import(&g);
+    assert_eq!(direct, via);
+}
+
+#[test]
+fn graph_json_that_is_not_a_policy_is_an_error() {
+    let level1 = std::fs::read_to_string(LEVEL1).unwrap();
+    let cases = [
+        (format!(r#"{{"value": [{level1}]}}"#), "list response"),
+        (r#"{"value": []}"#.to_string(), "list response"),
+        (FACTS.to_string(), "facts document"),
+        (
+            level1.replace("iosManagedAppProtection", "androidManagedAppProtection"),
+            "androidManagedAppProtection",
+        ),
+        (r#"{}"#.to_string(), "no property"),
+        (r#"{"displayName": "x"}"#.to_string(), "no property"),
+        (
+            r#"{"@odata.type": 3, "printBlocked": true}"#.to_string(),
+            "@odata.type",
+        ),
+    ];
+    for (json, what) in &cases {
+        let g = tmp("not-a-policy.json", json.as_bytes());
+        for args in [
+            vec!["import", "graph", &g],
+            vec!["eval", "--graph", &g, "--facts", "examples/device.json"],
+        ] {
+            let o = apprules(&args);
+            assert_eq!(o.status.code(), Some(2), "{args:?} {json}");
+            assert!(
+                stderr(&o).contains("not an iOS app protection policy"),
+                "{}",
+                stderr(&o)
+            );
+            assert!(stderr(&o).contains(what), "{what}: {}", stderr(&o));
+        }
+    }
+}
