@@ -432,3 +432,115 @@ fn graph_json_that_is_not_a_policy_is_an_error() {
         }
     }
 }
+
+// ---------------------------------------------------------------- 4. nesting
+
+/// Every construct of the grammar that nests, with the separators the grammar allows
+/// after a keyword (space, tab, newline, a comment).
+fn nested(construct: &str, sep: &str, n: usize) -> String {
+    let r = |s: &str| s.replace(' ', sep).repeat(n);
+    match construct {
+        "any" => format!("let deep = {}true\n", r("any e in [1]: ")),
+        "all" => format!("let deep = {}true\n", r("all e in [1]: ")),
+        "list of" => format!("fact x: {}bool\n", r("list of ")),
+        "paren" => format!("let deep = {}1{}\n", "(".repeat(n), ")".repeat(n)),
+        "list" => format!("let deep = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+        "call" => format!("let deep = {}1{}\n", "len(".repeat(n), ")".repeat(n)),
+        "record type" => format!("setting s: {}int{} = 1\n", "{a: ".repeat(n), "}".repeat(n)),
+        "value" => format!("setting s: int = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+        "json" => format!("facts f = {}1{}\n", "{\"a\": [".repeat(n), "]}".repeat(n)),
+        "mixed" => format!(
+            "let deep = {}true{}\n",
+            r("any e in [(1)]: (").replace("((", "( ("),
+            ")".repeat(n)
+        ),
+        _ => unreachable!(),
+    }
+}
+
+const CONSTRUCTS: [&str; 10] = [
+    "any",
+    "all",
+    "list of",
+    "paren",
+    "list",
+    "call",
+    "record type",
+    "value",
+    "json",
+    "mixed",
+];
+const SEPARATORS: [&str; 5] = [" ", "\t", "\n", " # a comment\n", "\r\n"];
+
+#[test]
+fn deep_nesting_of_every_construct_is_an_error_not_a_stack_overflow() {
+    for construct in CONSTRUCTS {
+        for sep in SEPARATORS {
+            for n in [49, 2000, 12000] {
+                let text = nested(construct, sep, n);
+                let err = apprules::syntax::parse(apprules::source::FileId(0), &text).unwrap_err();
+                assert!(
+                    err.iter().any(|d| d.code == "E0002"),
+                    "{construct} {sep:?} x{n}: {:?}",
+                    err.first().map(|d| &d.message)
+                );
+            }
+        }
+    }
+    // The CLI exits 2 (not 134) on the 28 KB file of the report.
+    let path = tmp("deep.rules", nested("any", "\t", 2000).as_bytes());
+    let o = apprules(&["check", &path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("E0002"));
+}
+
+#[test]
+fn shallow_nesting_still_parses() {
+    for construct in ["any", "all", "list of", "paren", "list"] {
+        let text = nested(construct, " ", 20);
+        assert!(
+            apprules::syntax::parse(apprules::source::FileId(0), &text).is_ok(),
+            "{construct}"
+        );
+    }
+}
+
+#[test]
+fn quantifiers_of_separate_declarations_do_not_add_up() {
+    let mut text = String::from("fact x: bool\n");
+    for i in 0..60 {
+        text.push_str(&format!(
+            "lint warning l{i} when any e in [1]: 1 == 1 \"m\"\n"
+        ));
+        text.push_str(&format!(
+            "let q{i} = (any e in [1]: x) and (all e in [2]: x)\n"
+        ));
+    }
+    let file = apprules::syntax::parse(apprules::source::FileId(0), &text);
+    assert!(
+        file.is_ok(),
+        "{:?}",
+        file.err().map(|e| e[0].message.clone())
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 200, ..Default::default() })]
+
+    /// Any chain of nesting constructs, of any length, parses or is an error; it
+    /// never overflows the stack (which would abort this test binary).
+    #[test]
+    fn random_nesting_never_overflows(parts in proptest::collection::vec(proptest::sample::select(vec![
+        "any e in ", "all e in ", "[", "(", "len(", "any e in [1]: ", "not ", "- ", "1 + ", "x and ",
+        "{", "list of ", "[[", "((", " # c\n", "\t", "\n",
+    ]), 0..3000), tail in proptest::sample::select(vec!["true", "1", "bool", "x", ""])) {
+        let text = format!("let deep = {}{tail}\n", parts.concat());
+        let _ = apprules::syntax::parse(apprules::source::FileId(0), &text);
+        let text = format!("fact x: {}{tail}\n", parts.concat());
+        if let Ok(file) = apprules::syntax::parse(apprules::source::FileId(0), &text) {
+            let mut sources = apprules::source::Sources::new();
+            sources.add("deep", text.clone());
+            let _ = apprules::check::check(sources, &[file]);
+        }
+    }
+}

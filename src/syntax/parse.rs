@@ -118,21 +118,42 @@ fn precheck(file: FileId, text: &str, limits: &Limits) -> Result<(), Vec<Diagnos
         )]);
     }
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut quantifiers = 0usize;
+    // What the parser's recursion follows: brackets, and the chains of `any`, `all`
+    // and `list of` (each one's body or element type nests one level deeper, up to
+    // the end of the enclosing bracket or declaration). `open` holds, for each open
+    // bracket, the chain length outside it.
+    let mut open: Vec<usize> = Vec::new();
+    let mut chain = 0usize;
+    let too_deep = |at: usize, len: usize| {
+        vec![Diagnostic::error(
+            "E0002",
+            Span::new(file, at, at + len),
+            format!(
+                "nesting is too deep (the limit is {}): brackets, `any`, `all` and `list of` nest",
+                limits.max_depth
+            ),
+        )
+        .with_help(
+            "split the expression with `let` declarations, or the type with `type` declarations",
+        )]
+    };
+    let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&c) = bytes.get(i) {
+        match c {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
                     i += 1;
                 }
             }
             b'"' => {
                 let start = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'"' || c == b'\n' {
+                        break;
+                    }
+                    if c == b'\\' {
                         i += 1;
                     }
                     i += 1;
@@ -150,34 +171,43 @@ fn precheck(file: FileId, text: &str, limits: &Limits) -> Result<(), Vec<Diagnos
                 }
             }
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth + quantifiers > limits.max_depth {
-                    return Err(vec![Diagnostic::error(
-                        "E0002",
-                        Span::new(file, i, i + 1),
-                        format!("nesting is too deep (the limit is {})", limits.max_depth),
-                    )
-                    .with_help("split the expression with `let` declarations")]);
+                open.push(chain);
+                if open.len() + chain > limits.max_depth {
+                    return Err(too_deep(i, 1));
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'a' if (bytes[i..].starts_with(b"any ") || bytes[i..].starts_with(b"all "))
-                && (i == 0
-                    || !(bytes[i - 1].is_ascii_alphanumeric()
-                        || bytes[i - 1] == b'_'
-                        || bytes[i - 1] == b'.')) =>
-            {
-                quantifiers += 1;
-                if depth + quantifiers > limits.max_depth {
-                    return Err(vec![Diagnostic::error(
-                        "E0002",
-                        Span::new(file, i, i + 3),
-                        format!(
-                            "too many nested quantifiers (the limit is {})",
-                            limits.max_depth
-                        ),
-                    )]);
+            b')' | b']' | b'}' => {
+                if let Some(outside) = open.pop() {
+                    chain = outside;
                 }
+            }
+            c if word_byte(c) => {
+                let after_dot = i > 0 && bytes.get(i - 1) == Some(&b'.');
+                let start = i;
+                while bytes.get(i).copied().is_some_and(word_byte) {
+                    i += 1;
+                }
+                let word = bytes.get(start..i).unwrap_or_default();
+                if !after_dot {
+                    match word {
+                        b"any" | b"all" | b"list" => {
+                            chain += 1;
+                            if open.len() + chain > limits.max_depth {
+                                return Err(too_deep(start, word.len()));
+                            }
+                        }
+                        // Keywords are reserved: at the top level, these only start a
+                        // declaration, which ends every chain.
+                        b"use" | b"type" | b"fact" | b"setting" | b"set" | b"decision" | b"let"
+                        | b"rule" | b"lint" | b"facts" | b"test" | b"property"
+                            if open.is_empty() =>
+                        {
+                            chain = 0
+                        }
+                        _ => {}
+                    }
+                }
+                continue;
             }
             _ => {}
         }
