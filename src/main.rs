@@ -113,13 +113,30 @@ struct EvalArgs {
     pretty: bool,
 }
 
-/// Writes to stdout; a reader that went away (`| head`) ends the program quietly
-/// instead of panicking.
+/// Writes to stdout; see [`write_failed`] for what a failed write does.
 fn write_out(args: std::fmt::Arguments) {
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_fmt(args).and_then(|_| stdout.flush()).is_err() {
+    if let Err(e) = stdout.write_fmt(args).and_then(|_| stdout.flush()) {
+        write_failed(&e);
+    }
+}
+
+/// A failed write to stdout: a reader that went away (`| head`) ends the program
+/// quietly; any other error (a full disk, `/dev/full`) is an error, exit 2, never a
+/// silent loss of output.
+fn write_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
+    let _ = writeln!(std::io::stderr(), "error: cannot write the output: {e}");
+    std::process::exit(2);
+}
+
+/// `eprintln!` that cannot panic when stderr is closed.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
 }
 
 macro_rules! out {
@@ -188,11 +205,32 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             if let Some(m) = f.message {
-                eprintln!("{m}");
+                errln!("{m}");
             }
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Replaces a file's contents whole or not at all: written beside it, then renamed
+/// over it, so a failed write never leaves half a file.
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.apprules-{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| {
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    }) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// A file's text, or stdin's for `-`.
@@ -301,9 +339,9 @@ fn run(cmd: Command) -> Result<(), Fail> {
                         diagnostics: warnings,
                     };
                     if !report.diagnostics.is_empty() {
-                        eprintln!("{}", render_report(&report, short));
+                        errln!("{}", render_report(&report, short));
                     } else {
-                        eprintln!("ok");
+                        errln!("ok");
                     }
                     Ok(())
                 }
@@ -336,7 +374,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     if check {
                         unformatted.push(f.display().to_string());
                     } else {
-                        std::fs::write(f, formatted).map_err(|e| {
+                        write_replacing(f, formatted.as_bytes()).map_err(|e| {
                             bad(format!("error: cannot write `{}`: {e}", f.display()))
                         })?;
                     }
@@ -423,7 +461,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
             let imported = apprules::graph::import(&json)
                 .map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
             for w in &imported.warnings {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             let bundled = Policy::bundled()?;
             let text = imported
@@ -611,19 +649,16 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                     text.extend_from_slice(slice.out.get(from..*at).unwrap_or_default());
                     let err = serde_json::json!({"error": e, "line": line_no});
                     text.extend_from_slice(format!("{err}\n").as_bytes());
-                    if out.write_all(&text).is_err() {
-                        std::process::exit(0);
+                    if let Err(e) = out.write_all(&text) {
+                        write_failed(&e);
                     }
                     if bar.is_none() {
-                        eprintln!("error: line {line_no}: {e}");
+                        errln!("error: line {line_no}: {e}");
                     }
                     from = *at;
                 }
-                if out
-                    .write_all(slice.out.get(from..).unwrap_or_default())
-                    .is_err()
-                {
-                    std::process::exit(0);
+                if let Err(e) = out.write_all(slice.out.get(from..).unwrap_or_default()) {
+                    write_failed(&e);
                 }
                 errors += slice.errors.len();
                 line += slice.lines;
@@ -636,7 +671,9 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        let _ = out.flush();
+        if let Err(e) = out.flush() {
+            write_failed(&e);
+        }
         if errors > 0 {
             return Err(bad(format!(
                 "error: {errors} record(s) could not be evaluated"

@@ -544,3 +544,57 @@ proptest::proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- 7. write errors
+
+#[test]
+fn write_errors_are_errors() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let jsonl = tmp("fleet.jsonl", format!("{FACTS}\n{FACTS}\n").replace("\n  ", "").as_bytes());
+    let level1 = LEVEL1;
+    for args in [
+        vec!["eval", "--facts", "examples/device.json"],
+        vec!["eval", "--facts", &jsonl],
+        vec!["eval", "--jsonl", "--facts", &jsonl],
+        vec!["explain", "--facts", "examples/device.json"],
+        vec!["import", "graph", level1],
+        vec!["export", "graph"],
+        vec!["settings"],
+        vec!["settings", "--json"],
+        vec!["table"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_apprules"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write the output"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    let deep = tmp("deep2.rules", nested("list of", " ", 100).as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apprules"))
+        .args(["check", &deep])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
+
+#[test]
+fn fmt_replaces_a_file_whole() {
+    let path = tmp("unformatted.rules", b"use intune\nset   access.pin   =   require\n");
+    let o = apprules(&["fmt", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "use intune\nset access.pin = require\n");
+    let dir = std::path::Path::new(&path).parent().unwrap();
+    assert!(!std::fs::read_dir(dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+}
