@@ -111,7 +111,22 @@ struct EvalArgs {
     /// Pretty-print the JSON output (single records only).
     #[arg(long)]
     pretty: bool,
+    /// The longest facts document or JSON line read, in bytes: a longer record is
+    /// an error (in batch mode for that line only; the stream goes on).
+    #[arg(long, default_value_t = MAX_LINE_BYTES, value_name = "BYTES")]
+    max_line_bytes: usize,
 }
+
+/// The default of `--max-line-bytes`: 16 MiB.
+const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// The error of a record longer than `--max-line-bytes`.
+fn too_long(max_line: usize) -> String {
+    format!("the record is longer than {max_line} bytes (the limit, set by --max-line-bytes)")
+}
+
+/// Put by the batch reader in place of a line longer than `--max-line-bytes`.
+const TOO_LONG: &[u8] = b"\0apprules: line too long\0\n";
 
 /// Writes to stdout; see [`write_failed`] for what a failed write does.
 fn write_out(args: std::fmt::Arguments) {
@@ -215,7 +230,10 @@ fn main() -> ExitCode {
 /// Replaces a file's contents whole or not at all: written beside it, then renamed
 /// over it, so a failed write never leaves half a file.
 fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.apprules-{}.tmp", std::process::id()));
     let written = std::fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(bytes)?;
@@ -234,10 +252,12 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// A file's text, or stdin's for `-`.
-fn read_input(path: &Path) -> Result<String, Fail> {
+fn read_input(path: &Path, limit: usize) -> Result<String, Fail> {
     if path == Path::new("-") {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        // One byte past the limit tells the caller it was over.
+        let limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+        std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), limit), &mut s)
             .map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
         Ok(s)
     } else {
@@ -246,7 +266,7 @@ fn read_input(path: &Path) -> Result<String, Fail> {
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
-    let text = read_input(path)?;
+    let text = read_input(path, usize::MAX)?;
     apprules::json::parse(&text).map_err(|e| match e {
         apprules::json::JsonError::Syntax(e) => bad(format!(
             "error: `{}` is not valid JSON: {e}",
@@ -506,9 +526,23 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?;
     let lines = a.jsonl || a.facts.extension().is_some_and(|e| e == "jsonl");
     if lines && !explain {
-        return batch(&p, &a.facts);
+        return batch(&p, &a.facts, a.max_line_bytes);
     }
-    let text = read_input(&a.facts)?;
+    if std::fs::metadata(&a.facts).is_ok_and(|m| m.is_file() && m.len() > a.max_line_bytes as u64) {
+        return Err(bad(format!(
+            "error: `{}`: {}",
+            a.facts.display(),
+            too_long(a.max_line_bytes)
+        )));
+    }
+    let text = read_input(&a.facts, a.max_line_bytes)?;
+    if text.len() > a.max_line_bytes {
+        return Err(bad(format!(
+            "error: `{}`: {}",
+            a.facts.display(),
+            too_long(a.max_line_bytes)
+        )));
+    }
     if explain {
         let facts = p.bind_str(&text).map_err(|e| bad(format!("error: {e}")))?;
         let text = apprules::eval::explain::explain(p.compiled(), &facts)
@@ -536,7 +570,7 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
 /// the rayon pool evaluates each block in slices (every worker with its own
 /// [`Policy::for_thread`] handle, writing decisions straight into a byte buffer), and
 /// this thread writes the buffers in input order. Channels of two blocks bound memory.
-fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
+fn batch(p: &Policy, path: &Path, max_line: usize) -> Result<(), Fail> {
     use rayon::prelude::*;
     let mut reader: Box<dyn std::io::Read + Send> = if path == Path::new("-") {
         Box::new(std::io::stdin())
@@ -574,9 +608,14 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
     std::thread::scope(|scope| {
         // Reader: blocks of whole lines.
         scope.spawn(move || {
+            // The partial last line, kept for the next block; never longer than
+            // `max_line`: past it the line is dropped up to its newline (`skipping`)
+            // and replaced by the `TOO_LONG` marker, so memory stays flat.
             let mut carry: Vec<u8> = Vec::new();
+            let mut skipping = false;
             loop {
                 let mut block = std::mem::take(&mut carry);
+                let old = block.len();
                 block.reserve(BLOCK);
                 let n = match read_full(&mut reader, &mut block) {
                     Ok(n) => n,
@@ -586,19 +625,49 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                     }
                 };
                 if n == 0 {
+                    if skipping {
+                        block.clear();
+                        block.extend_from_slice(TOO_LONG);
+                    }
                     if !block.is_empty() && blocks_tx.send(Ok(block)).is_err() {
                         return;
                     }
                     return;
                 }
-                // Keep the partial last line for the next block.
-                if let Some(cut) = memchr::memrchr(b'\n', &block) {
-                    carry = block.split_off(cut + 1);
-                    if blocks_tx.send(Ok(block)).is_err() {
-                        return;
+                if skipping {
+                    // `old` is 0 here: the block holds only new bytes.
+                    match memchr::memchr(b'\n', &block) {
+                        None => continue,
+                        Some(nl) => {
+                            let rest = block.split_off(nl);
+                            block.clear();
+                            block.extend_from_slice(
+                                TOO_LONG.strip_suffix(b"\n").unwrap_or(TOO_LONG),
+                            );
+                            block.extend_from_slice(&rest);
+                            skipping = false;
+                        }
                     }
-                } else {
-                    carry = block;
+                }
+                // Only the new bytes can hold the last newline (the carry has none).
+                let new_from = old.min(block.len());
+                match memchr::memrchr(b'\n', block.get(new_from..).unwrap_or_default()) {
+                    Some(cut) => {
+                        carry = block.split_off(new_from + cut + 1);
+                        if carry.len() > max_line {
+                            carry.clear();
+                            skipping = true;
+                        }
+                        if blocks_tx.send(Ok(block)).is_err() {
+                            return;
+                        }
+                    }
+                    None if block.len() > max_line => {
+                        // A line longer than the limit so far: drop it, keep reading.
+                        // Whole lines before it were already sent.
+                        skipping = true;
+                    }
+                    None => carry = block,
                 }
             }
         });
@@ -615,7 +684,7 @@ fn batch(p: &Policy, path: &Path) -> Result<(), Fail> {
                 };
                 let results: Vec<Slice> = slices(&block)
                     .par_iter()
-                    .map_init(|| policy.for_thread(), |p, s| eval_slice(p, s))
+                    .map_init(|| policy.for_thread(), |p, s| eval_slice(p, s, max_line))
                     .collect();
                 lines += results.iter().map(|r| r.lines).sum::<usize>();
                 let done = Block::Done {
@@ -732,7 +801,7 @@ fn read_full(r: &mut dyn std::io::Read, buf: &mut Vec<u8>) -> std::io::Result<us
 
 /// Evaluates a slice of whole lines. Blank lines give no output; a bad record an
 /// error, which the writer turns into an error object in place.
-fn eval_slice(p: &Policy, text: &[u8]) -> Slice {
+fn eval_slice(p: &Policy, text: &[u8], max_line: usize) -> Slice {
     let mut s = Slice {
         out: Vec::with_capacity(text.len() + text.len() / 4),
         lines: 0,
@@ -752,7 +821,14 @@ fn eval_slice(p: &Policy, text: &[u8]) -> Slice {
     let whole = std::str::from_utf8(text).ok();
     for (k, (from, to)) in lines.enumerate() {
         s.lines = k + 1;
+        let raw = text.get(from..to).unwrap_or_default();
         let line = match whole {
+            _ if raw == TOO_LONG
+                || raw == TOO_LONG.strip_suffix(b"\n").unwrap_or(TOO_LONG)
+                || raw.len() > max_line + 2 =>
+            {
+                Err(too_long(max_line))
+            }
             Some(t) => Ok(t.get(from..to).unwrap_or_default()),
             None => std::str::from_utf8(text.get(from..to).unwrap_or_default())
                 .map_err(|e| format!("the line is not valid UTF-8: {e}")),

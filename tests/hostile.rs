@@ -552,7 +552,10 @@ fn write_errors_are_errors() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // no /dev/full on this system
     };
-    let jsonl = tmp("fleet.jsonl", format!("{FACTS}\n{FACTS}\n").replace("\n  ", "").as_bytes());
+    let jsonl = tmp(
+        "fleet.jsonl",
+        format!("{FACTS}\n{FACTS}\n").replace("\n  ", "").as_bytes(),
+    );
     let level1 = LEVEL1;
     for args in [
         vec!["eval", "--facts", "examples/device.json"],
@@ -572,7 +575,11 @@ fn write_errors_are_errors() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("cannot write the output"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot write the output"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
 }
 
@@ -591,10 +598,86 @@ fn a_closed_stderr_is_not_a_panic() {
 
 #[test]
 fn fmt_replaces_a_file_whole() {
-    let path = tmp("unformatted.rules", b"use intune\nset   access.pin   =   require\n");
+    let path = tmp(
+        "unformatted.rules",
+        b"use intune\nset   access.pin   =   require\n",
+    );
     let o = apprules(&["fmt", &path]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "use intune\nset access.pin = require\n");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "use intune\nset access.pin = require\n"
+    );
     let dir = std::path::Path::new(&path).parent().unwrap();
-    assert!(!std::fs::read_dir(dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(!std::fs::read_dir(dir).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
+}
+
+// ---------------------------------------------------------------- 5. long lines
+
+fn one_line_facts() -> String {
+    serde_json::from_str::<serde_json::Value>(FACTS)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_line_over_the_limit_is_an_error_for_that_record_and_the_stream_goes_on() {
+    let good = one_line_facts();
+    let mut input = format!("{good}\n");
+    input.push_str(&"x".repeat(40 << 20)); // 40 MiB without a newline
+    input.push('\n');
+    input.push_str(&format!("{good}\n{}{good}\n", " ".repeat(3000)));
+    input.push_str(&format!("{good}\n"));
+    input.push_str(&"y".repeat(5 << 20)); // an unterminated last line
+    let o = with_stdin(
+        &[
+            "eval",
+            "--jsonl",
+            "--facts",
+            "-",
+            "--max-line-bytes",
+            "2048",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for (i, l) in lines.iter().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if [1, 3, 5].contains(&i) {
+            assert_eq!(v["line"], i + 1);
+            assert!(
+                v["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("longer than 2048 bytes"),
+                "{l}"
+            );
+        } else {
+            assert!(v["launch"].is_object(), "{l}");
+        }
+    }
+    // The default limit (16 MiB) holds too, and a single facts file is bounded alike.
+    let o = with_stdin(
+        &["eval", "--jsonl", "--facts", "-"],
+        "z".repeat(20 << 20).as_bytes(),
+    );
+    assert!(
+        stdout(&o).contains("longer than 16777216 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    let big = tmp("big.json", format!("{}{good}", " ".repeat(4096)).as_bytes());
+    let o = apprules(&["eval", "--facts", &big, "--max-line-bytes", "4096"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("longer than 4096 bytes"),
+        "{}",
+        stderr(&o)
+    );
 }
