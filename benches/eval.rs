@@ -318,6 +318,36 @@ fn scale(c: &mut Criterion) {
 fn build(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");
     g.bench_function("bundled_policy", |b| b.iter(|| Policy::bundled().unwrap()));
+    // Large legal inputs compile in near-linear time (issue 10: these were quadratic).
+    let models: Vec<String> = (0..1_000_000).map(|i| format!("iPhone{i},1")).collect();
+    let models = serde_json::json!({"conditional_launch.device_models": {"models": models, "action": "block"}});
+    let exempt: Vec<String> = (0..100_000).map(|i| format!("app{i}")).collect();
+    let exempt = serde_json::json!({"data_transfer.exempt_apps": exempt, "data_transfer.send_org_data": "policy_managed_apps"});
+    g.sample_size(10);
+    for (name, settings) in [("1m_device_models", models), ("100k_exempt_apps", exempt)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                PolicyBuilder::new()
+                    .bundled()
+                    .settings_json(settings.clone())
+                    .build()
+                    .unwrap()
+            })
+        });
+    }
+    let variants: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
+    let big_enum = format!(
+        "fact k: {}\ndecision d: priority allow < block\nrule r when k > v5 then d = block\n",
+        variants.join(" < ")
+    );
+    g.bench_function("100k_value_enum", |b| {
+        b.iter(|| {
+            PolicyBuilder::new()
+                .source("enum.rules", &big_enum)
+                .build()
+                .unwrap()
+        })
+    });
     g.finish();
     let text = generated(10_000);
     let mut g = c.benchmark_group("parse");

@@ -6,7 +6,6 @@
 
 use crate::source::{Sources, Span};
 use std::fmt;
-use std::sync::Arc;
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -146,8 +145,47 @@ pub struct Rendered {
     message: String,
     help: Option<String>,
     label: Option<miette::LabeledSpan>,
-    source: Option<Arc<miette::NamedSource<String>>>,
+    source: Option<Window>,
 }
+
+/// The lines around a diagnostic's span, as miette reads them: rendering a
+/// diagnostic costs its few lines, not the whole file (a file with thousands of
+/// errors renders in linear time).
+#[derive(Debug)]
+struct Window {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the file.
+    offset: usize,
+    /// Lines before `text` in the file.
+    lines_before: usize,
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local =
+            miette::SourceSpan::new(span.offset().saturating_sub(self.offset).into(), span.len());
+        let c = self.text.as_str().read_span(&local, before, after)?;
+        let whole =
+            miette::SourceSpan::new((c.span().offset() + self.offset).into(), c.span().len());
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            whole,
+            c.line() + self.lines_before,
+            c.column(),
+            c.line_count(),
+        )))
+    }
+}
+
+/// Lines of context kept around a span.
+const CONTEXT_LINES: usize = 3;
 
 impl Rendered {
     fn new(sources: &Sources, d: &Diagnostic) -> Rendered {
@@ -166,8 +204,20 @@ impl Rendered {
             message: d.message.clone(),
             help: d.help.clone(),
             label,
-            source: file
-                .map(|f| Arc::new(miette::NamedSource::new(f.name.clone(), f.text.clone()))),
+            source: match (d.span, file) {
+                (Some(sp), Some(f)) => {
+                    let (last, _) = f.line_col(sp.end as usize);
+                    let (from, to) =
+                        f.line_range(l.saturating_sub(CONTEXT_LINES).max(1), last + CONTEXT_LINES);
+                    Some(Window {
+                        name: f.name.clone(),
+                        text: f.text.get(from..to).unwrap_or_default().to_string(),
+                        offset: from,
+                        lines_before: l.saturating_sub(CONTEXT_LINES).max(1) - 1,
+                    })
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -196,7 +246,7 @@ impl miette::Diagnostic for Rendered {
             .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_deref().map(|s| s as &dyn miette::SourceCode)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         self.label

@@ -58,21 +58,40 @@ pub struct SourceFile {
     pub name: String,
     /// The text.
     pub text: String,
+    /// Byte offsets of line starts, built on first use.
+    lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let col = before
-            .get(line_start..)
+        // Each diagnostic costs a search, not a scan of the file.
+        let starts = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(line_start..offset)
             .map(|s| s.chars().count())
             .unwrap_or(0)
             + 1;
         (line, col)
+    }
+
+    /// The byte range of lines `first..=last` (1-based, clamped).
+    pub fn line_range(&self, first: usize, last: usize) -> (usize, usize) {
+        let _ = self.line_col(0);
+        let starts = self.lines.get().map(Vec::as_slice).unwrap_or(&[0]);
+        let from = starts.get(first.max(1) - 1).copied().unwrap_or(0);
+        let to = starts
+            .get(last)
+            .map_or(self.text.len(), |&s| s.saturating_sub(1));
+        (from, to.max(from))
     }
 }
 
@@ -92,6 +111,7 @@ impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(Arc::new(SourceFile {
+            lines: std::sync::OnceLock::new(),
             name: name.into(),
             text: text.into(),
         }));

@@ -66,7 +66,7 @@ impl fmt::Debug for Version {
 }
 
 /// An enumeration: its values, and whether they are ordered (`a < b < c`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct EnumType {
     /// The declared name, when it has one (`type threat = ...`).
     pub name: Option<String>,
@@ -74,12 +74,53 @@ pub struct EnumType {
     pub variants: Vec<String>,
     /// Whether `<` and `>` compare by position.
     pub ordered: bool,
+    /// Positions by value, for enums too long to scan.
+    positions: Option<std::collections::HashMap<String, usize>>,
 }
 
+/// Enums longer than this look positions up in a map.
+const SCAN_MAX: usize = 16;
+
 impl EnumType {
+    /// An enumeration of these values (the first of a repeated value counts).
+    pub fn new(name: Option<String>, variants: Vec<String>, ordered: bool) -> EnumType {
+        let positions = (variants.len() > SCAN_MAX).then(|| {
+            let mut m = std::collections::HashMap::with_capacity(variants.len());
+            for (i, v) in variants.iter().enumerate() {
+                m.entry(v.clone()).or_insert(i);
+            }
+            m
+        });
+        EnumType {
+            name,
+            variants,
+            ordered,
+            positions,
+        }
+    }
+
     /// Position of a value.
     pub fn index(&self, v: &str) -> Option<usize> {
-        self.variants.iter().position(|x| x == v)
+        match &self.positions {
+            Some(m) => m.get(v).copied(),
+            None => self.variants.iter().position(|x| x == v),
+        }
+    }
+}
+
+impl PartialEq for EnumType {
+    fn eq(&self, o: &EnumType) -> bool {
+        self.name == o.name && self.ordered == o.ordered && self.variants == o.variants
+    }
+}
+
+impl Eq for EnumType {}
+
+impl std::hash::Hash for EnumType {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.name.hash(h);
+        self.variants.hash(h);
+        self.ordered.hash(h);
     }
 }
 
@@ -122,6 +163,16 @@ impl Type {
         match self {
             Type::Optional(t) => t.strip_optional(),
             t => t,
+        }
+    }
+
+    /// How deep lists and records nest (0 for a scalar). Recursive, but types are
+    /// bounded where they are built (the checker's `MAX_TYPE_DEPTH`).
+    pub fn depth(&self) -> usize {
+        match self {
+            Type::List(t) | Type::Optional(t) => 1 + t.depth(),
+            Type::Record(fields) => 1 + fields.iter().map(|(_, t)| t.depth()).max().unwrap_or(0),
+            _ => 0,
         }
     }
 

@@ -35,8 +35,11 @@ fn with_stdin(args: &[&str], input: &[u8]) -> Output {
     out
 }
 
+/// A file of its own (tests run in parallel: every call gets a new directory).
 fn tmp(name: &str, content: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("apprules-hostile-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("apprules-hostile-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
@@ -679,5 +682,104 @@ fn a_line_over_the_limit_is_an_error_for_that_record_and_the_stream_goes_on() {
         stderr(&o).contains("longer than 4096 bytes"),
         "{}",
         stderr(&o)
+    );
+}
+
+// ---------------------------------------------------------------- 6. large legal inputs
+
+/// Near-linear compiles: sizes a quadratic step would take minutes on (the
+/// benchmarks `compile/1m_device_models` and `compile/100k_exempt_apps` measure them).
+#[test]
+fn large_legal_inputs_compile() {
+    let models: Vec<String> = (0..200_000).map(|i| format!("iPhone{i},1")).collect();
+    let p = PolicyBuilder::new()
+        .bundled()
+        .settings_json(serde_json::json!({"conditional_launch.device_models": {"models": models, "action": "block"}}))
+        .build()
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    v["device"]["model"] = "IPHONE199999,1".into();
+    assert_eq!(
+        p.evaluate_json(&v)
+            .unwrap()
+            .get("launch")
+            .unwrap()
+            .outcome(),
+        Some("allow")
+    );
+    v["device"]["model"] = "unknown".into();
+    assert_eq!(
+        p.evaluate_json(&v)
+            .unwrap()
+            .get("launch")
+            .unwrap()
+            .outcome(),
+        Some("block")
+    );
+
+    let exempt: Vec<String> = (0..50_000).map(|i| format!("app{i}")).collect();
+    PolicyBuilder::new()
+        .bundled()
+        .settings_json(serde_json::json!({"data_transfer.exempt_apps": exempt, "data_transfer.send_org_data": "policy_managed_apps"}))
+        .build()
+        .unwrap();
+
+    let variants: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
+    for sep in [" < ", " | "] {
+        let text = format!(
+            "fact k: {}\ndecision d: priority allow < block\nrule r when k {} v5 then d = block\n",
+            variants.join(sep),
+            if sep == " < " { ">" } else { "!=" }
+        );
+        let p = PolicyBuilder::new()
+            .source("enum.rules", &text)
+            .build()
+            .unwrap();
+        let d = p
+            .evaluate_json(&serde_json::json!({"k": "v99999"}))
+            .unwrap();
+        assert_eq!(d.get("d").unwrap().outcome(), Some("block"));
+    }
+}
+
+#[test]
+fn long_type_chains_are_bounded() {
+    let mut text = String::from("type t0 = bool\n");
+    for i in 1..20_000 {
+        text.push_str(&format!("type t{i} = list of t{}\n", i - 1));
+    }
+    text.push_str("fact x: t19999\n");
+    let path = tmp("chain.rules", text.as_bytes());
+    let o = apprules(&["check", &path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("E0209"), "{}", stderr(&o));
+    // Errors at every line render in linear time: one per failed type, not a cascade.
+    assert!(stderr(&o).matches("E0209").count() < 5, "{}", stderr(&o));
+    // Real cycles are still cycles.
+    let path = tmp(
+        "cycle.rules",
+        b"type a = list of b\ntype b = {x: a}\nfact f: a\n",
+    );
+    let o = apprules(&["check", &path]);
+    assert!(stderr(&o).contains("E0103"), "{}", stderr(&o));
+}
+
+#[test]
+fn many_errors_render_in_linear_time() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!("fact f{i}: nosuchtype{i}\n"));
+    }
+    let path = tmp("errors.rules", text.as_bytes());
+    let o = apprules(&["check", &path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("20000 error(s)"),
+        "{}",
+        &stderr(&o)[..200]
+    );
+    assert!(
+        stderr(&o).contains("errors.rules:19999:"),
+        "line numbers past the window"
     );
 }

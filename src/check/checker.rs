@@ -22,6 +22,7 @@ pub fn check(
     let mut c = Checker {
         diags: Vec::new(),
         types: IndexMap::new(),
+        type_state: std::collections::HashMap::new(),
         lets: IndexMap::new(),
         let_sizes: IndexMap::new(),
         budget: MAX_EXPANDED_NODES,
@@ -52,6 +53,9 @@ pub fn check(
 struct Checker {
     diags: Vec<Diagnostic>,
     types: IndexMap<String, (ast::TypeExpr, Option<Type>, Span)>,
+    /// Named types being resolved (`false`) or that failed (`true`): a cycle is
+    /// found by meeting a type being resolved, and a failed type is reported once.
+    type_state: std::collections::HashMap<String, bool>,
     lets: IndexMap<String, (TExpr, Type, Span)>,
     /// Size and depth of each `let` once its uses of other lets are expanded.
     let_sizes: IndexMap<String, (usize, usize)>,
@@ -64,6 +68,8 @@ struct Checker {
 pub const MAX_EXPANDED_NODES: usize = 100_000;
 /// Deepest a `let` may nest once expanded.
 pub const MAX_EXPANDED_DEPTH: usize = 256;
+/// How deep lists and records may nest in a type, through `type` declarations too.
+pub const MAX_TYPE_DEPTH: usize = 32;
 
 /// Size and depth of an expression (bounded: lets are checked as they are declared).
 fn size_depth(e: &TExpr) -> (usize, usize) {
@@ -233,17 +239,37 @@ impl Checker {
         if let Some(t) = resolved {
             return Some(t);
         }
-        if depth > 16 {
-            let d = self.err("E0103", span, format!("type `{name}` refers to itself"));
+        match self.type_state.get(name) {
+            Some(true) => return None,
+            Some(false) => {
+                let d = self.err("E0103", span, format!("type `{name}` refers to itself"));
+                self.push(d);
+                return None;
+            }
+            None => {}
+        }
+        if depth > MAX_TYPE_DEPTH {
+            let d = self.err(
+                "E0209",
+                span,
+                format!("type `{name}` refers through more than {MAX_TYPE_DEPTH} other types"),
+            );
             self.push(d);
             return None;
         }
-        let mut t = self.type_expr_at(&te, depth + 1)?;
+        self.type_state.insert(name.to_string(), false);
+        let t = self.type_expr_at(&te, depth + 1);
+        let Some(mut t) = t else {
+            self.type_state.insert(name.to_string(), true);
+            return None;
+        };
+        self.type_state.remove(name);
         if let Type::Enum(e) = &t {
-            t = Type::Enum(Arc::new(EnumType {
-                name: Some(name.to_string()),
-                ..(**e).clone()
-            }));
+            t = Type::Enum(Arc::new(EnumType::new(
+                Some(name.to_string()),
+                e.variants.clone(),
+                e.ordered,
+            )));
         }
         if let Some(entry) = self.types.get_mut(name) {
             entry.1 = Some(t.clone());
@@ -255,6 +281,22 @@ impl Checker {
         self.type_expr_at(te, 0)
     }
 
+    /// `None` (and an error) when a list or record of `inner` would nest deeper than
+    /// [`MAX_TYPE_DEPTH`]: chains of `type` declarations build types level by level,
+    /// so the bound is checked here, where each level is built.
+    fn nest_ok(&mut self, inner: &Type, span: crate::source::Span) -> Option<()> {
+        if inner.depth() < MAX_TYPE_DEPTH {
+            return Some(());
+        }
+        let d = self.err(
+            "E0209",
+            span,
+            format!("this type nests deeper than {MAX_TYPE_DEPTH} levels of lists and records"),
+        );
+        self.push(d);
+        None
+    }
+
     fn type_expr_at(&mut self, te: &ast::TypeExpr, depth: usize) -> Option<Type> {
         let t = match &te.kind {
             TypeKind::Bool => Type::Bool,
@@ -262,11 +304,16 @@ impl Checker {
             TypeKind::String { nocase } => Type::Str { nocase: *nocase },
             TypeKind::Version => Type::Version,
             TypeKind::Group => Type::Group,
-            TypeKind::List(inner) => Type::List(Box::new(self.type_expr_at(inner, depth)?)),
+            TypeKind::List(inner) => {
+                let inner = self.type_expr_at(inner, depth)?;
+                self.nest_ok(&inner, te.span)?;
+                Type::List(Box::new(inner))
+            }
             TypeKind::Record(fields) => {
                 let mut out: Vec<(String, Type)> = Vec::new();
+                let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
                 for (n, t) in fields {
-                    if out.iter().any(|(m, _)| *m == n.text) {
+                    if !names.insert(n.text.as_str()) {
                         let d = self.err(
                             "E0101",
                             n.span,
@@ -275,14 +322,16 @@ impl Checker {
                         self.push(d);
                     }
                     let ft = self.type_expr_at(t, depth)?;
+                    self.nest_ok(&ft, te.span)?;
                     out.push((n.text.clone(), ft));
                 }
                 Type::Record(Arc::new(out))
             }
             TypeKind::Enum { variants, ordered } => {
                 let mut vs: Vec<String> = Vec::new();
+                let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
                 for v in variants {
-                    if vs.contains(&v.text) {
+                    if !seen.insert(v.text.as_str()) {
                         let d = self.err(
                             "E0101",
                             v.span,
@@ -292,11 +341,7 @@ impl Checker {
                     }
                     vs.push(v.text.clone());
                 }
-                Type::Enum(Arc::new(EnumType {
-                    name: None,
-                    variants: vs,
-                    ordered: *ordered,
-                }))
+                Type::Enum(Arc::new(EnumType::new(None, vs, *ordered)))
             }
             TypeKind::Ref(n) => match self.types.contains_key(&n.text) {
                 true => self.resolve_named_type(&n.text, depth)?,
@@ -482,11 +527,11 @@ impl Checker {
             self.push(e);
             return;
         }
-        let outcomes = Arc::new(EnumType {
-            name: Some(d.name.text.clone()),
+        let outcomes = Arc::new(EnumType::new(
+            Some(d.name.text.clone()),
             variants,
-            ordered: d.policy == HitPolicy::Priority,
-        });
+            d.policy == HitPolicy::Priority,
+        ));
         let default = match &d.default {
             Some(n) if outcomes.index(&n.text).is_some() => Some(Value::enum_(&n.text)),
             Some(n) => {

@@ -1083,6 +1083,7 @@ fn merge_tests(tests: &[Test]) -> Option<Vec<Test>> {
         out.push(Test::Present);
     }
     if let Some(mut set) = allowed {
+        let excluded: std::collections::HashSet<&Value> = excluded.iter().collect();
         set.retain(|v| !excluded.contains(v) && in_range(v));
         match set.len() {
             0 => return None,
@@ -1126,7 +1127,10 @@ fn intersect(cur: Option<Vec<Value>>, with: &[Value]) -> Vec<Value> {
             v.dedup();
             v
         }
-        Some(c) => c.into_iter().filter(|v| with.contains(v)).collect(),
+        Some(c) => {
+            let with: std::collections::HashSet<&Value> = with.iter().collect();
+            c.into_iter().filter(|v| with.contains(v)).collect()
+        }
     }
 }
 

@@ -311,6 +311,7 @@ fn versions(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
 
 fn values(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
     let mut listed: Vec<Value> = Vec::new();
+    let mut seen: std::collections::HashSet<Value> = std::collections::HashSet::new();
     let mut other = 0u128;
     for (r, ks) in cells {
         let mut passes_other = true;
@@ -334,7 +335,7 @@ fn values(cells: &[(usize, Vec<&Check>)]) -> Option<Lookup> {
                 _ => return None,
             };
             for v in vals {
-                if !listed.contains(&v) {
+                if seen.insert(v.clone()) {
                     listed.push(v);
                 }
             }
