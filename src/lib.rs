@@ -221,6 +221,7 @@ impl Policy {
         mut warnings: Vec<Diagnostic>,
     ) -> Result<Policy, Error> {
         let values = settings::resolve(&program, settings)?;
+        warnings.extend(settings::overridden(&program, settings));
         let sources = program.sources.clone();
         match compile::compile(program, values) {
             Ok(c) => {

@@ -322,8 +322,14 @@ fn policy(
     if !overrides.is_empty() {
         b = b.settings_json(serde_json::Value::Object(overrides));
     }
-    // Lint warnings are for `apprules check`; evaluation stays quiet.
-    Ok(b.build()?)
+    // Lint warnings are for `apprules check`; evaluation only says when JSON
+    // settings replace a file's `set` line (a precedence that must not be silent).
+    let p = b.build()?;
+    let report = p.warnings();
+    for d in report.diagnostics.iter().filter(|d| d.code == "W0302") {
+        errln!("{}", report.short_line(d));
+    }
+    Ok(p)
 }
 
 fn run(cmd: Command) -> Result<(), Fail> {

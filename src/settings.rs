@@ -75,6 +75,33 @@ pub fn resolve(
     Ok(values)
 }
 
+/// The precedence is documented (JSON settings — `--settings`, `--graph` — over the
+/// files' `set` lines, over the defaults) and never silent: a warning (W0302) at each
+/// `set` line that a JSON setting replaces.
+pub fn overridden(
+    program: &Program,
+    json: Option<&serde_json::Value>,
+) -> Vec<crate::diag::Diagnostic> {
+    let Some(serde_json::Value::Object(map)) = json else {
+        return Vec::new();
+    };
+    program
+        .overrides
+        .iter()
+        .filter_map(|(id, _, span)| {
+            let (name, _) = program.settings.get_index(*id)?;
+            map.contains_key(name).then(|| {
+                crate::diag::Diagnostic::warning(
+                    "W0302",
+                    *span,
+                    format!("`set {name}` is overridden by the JSON settings (`--settings` or `--graph`)"),
+                )
+                .with_help("JSON settings take precedence over `set` lines; drop one of the two")
+            })
+        })
+        .collect()
+}
+
 /// A setting as `apprules settings` lists it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SettingInfo {

@@ -783,3 +783,54 @@ fn many_errors_render_in_linear_time() {
         "line numbers past the window"
     );
 }
+
+// ---------------------------------------------------------------- 10. conflicting `set`
+
+#[test]
+fn a_setting_set_twice_is_an_error_naming_both_places() {
+    let a = tmp(
+        "a.rules",
+        b"use intune\nset conditional_launch.jailbroken = block\n",
+    );
+    let b = tmp(
+        "b.rules",
+        b"use intune\nset conditional_launch.jailbroken = not_configured\n",
+    );
+    for args in [
+        vec!["check", "--short", &a, &b],
+        vec!["check", "--short", &b, &a],
+    ] {
+        let o = apprules(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let e = stderr(&o);
+        assert!(
+            e.contains("is set twice") && e.contains("a.rules:2") && e.contains("b.rules:2"),
+            "{e}"
+        );
+    }
+    let one = tmp(
+        "one.rules",
+        b"use intune\nset conditional_launch.jailbroken = block\nset conditional_launch.jailbroken = block\n",
+    );
+    let o = apprules(&["check", "--short", &one]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("first at"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_settings_over_a_set_line_warn() {
+    let a = tmp(
+        "a.rules",
+        b"use intune\nset conditional_launch.jailbroken = block\n",
+    );
+    let s = tmp("s.json", br#"{"conditional_launch.jailbroken": "wipe"}"#);
+    let facts = tmp("jb.json", jailbroken().as_bytes());
+    let o = apprules(&["eval", &a, "--settings", &s, "--facts", &facts]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(r#""outcome":"wipe""#), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("W0302") && stderr(&o).contains("a.rules:2"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -779,6 +779,20 @@ impl Checker {
             return;
         };
         let ty = def.ty.clone();
+        // A second `set` of one setting (in one file or across files) would make the
+        // order of the files decide: never guess which one counts.
+        if let Some((_, _, first)) = self.p.overrides.iter().find(|(i, _, _)| *i == id) {
+            let place = self.p.sources.locate(*first);
+            let d = self
+                .err(
+                    "E0101",
+                    s.name.span,
+                    format!("setting `{}` is set twice (first at {place})", s.name.text),
+                )
+                .with_help("keep one `set` line per setting");
+            self.push(d);
+            return;
+        }
         if let Some(v) = self.lit_value(&s.value, &ty) {
             self.p.overrides.push((id, v, s.span));
         }
