@@ -1074,7 +1074,14 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     m.insert(
         "periodBeforePinReset".into(),
         json!(if text("access.pin_reset")? == "yes" {
-            format_duration(int("access.pin_reset_days")? * 1440)
+            format_duration(
+                int("access.pin_reset_days")?
+                    .checked_mul(1440)
+                    .ok_or_else(|| GraphError::Unexportable {
+                        setting: "access.pin_reset_days".into(),
+                        why: "too many days for an ISO 8601 duration in minutes".into(),
+                    })?,
+            )
         } else {
             "PT0S".to_string()
         }),
@@ -1196,7 +1203,14 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
     );
     m.insert(
         "periodOfflineBeforeWipeIsEnforced".into(),
-        json!(format_duration(wipe.unwrap_or(0).saturating_mul(1440))),
+        json!(format_duration(
+            wipe.unwrap_or(0)
+                .checked_mul(1440)
+                .ok_or_else(|| GraphError::Unexportable {
+                    setting: "conditional_launch.offline_grace_period".into(),
+                    why: "too many days for an ISO 8601 duration in minutes".into(),
+                })?
+        )),
     );
     let jb = text("conditional_launch.jailbroken")?;
     m.insert(

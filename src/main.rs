@@ -63,8 +63,8 @@ enum Command {
         /// Show the rules (table rows) no test fired.
         #[arg(long)]
         coverage: bool,
-        /// Fail when rule coverage is below this percentage.
-        #[arg(long, value_name = "N")]
+        /// Fail when rule coverage is below this percentage (0 to 100).
+        #[arg(long, value_name = "N", value_parser = percentage)]
         min_coverage: Option<f64>,
         /// Generated cases per property.
         #[arg(long, default_value_t = 256)]
@@ -127,6 +127,15 @@ fn too_long(max_line: usize) -> String {
 
 /// Put by the batch reader in place of a line longer than `--max-line-bytes`.
 const TOO_LONG: &[u8] = b"\0apprules: line too long\0\n";
+
+/// A percentage from 0 to 100: `NaN`, infinities and anything outside are refused
+/// (a gate that `NaN` passes would pass everything).
+fn percentage(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a percentage from 0 to 100, found `{s}`")),
+    }
+}
 
 /// Writes to stdout; see [`write_failed`] for what a failed write does.
 fn write_out(args: std::fmt::Arguments) {

@@ -834,3 +834,111 @@ fn json_settings_over_a_set_line_warn() {
         stderr(&o)
     );
 }
+
+// ---------------------------------------------------------------- 11. smaller ones
+
+#[test]
+fn integer_overflow_is_named_as_such_not_as_a_missing_fact() {
+    let text = "fact x: int\nfact y: int\ndecision d: priority allow < block\nrule r when x * 1000 + y > 5 then d = block \"big\"\n";
+    let p = PolicyBuilder::new()
+        .source("ov.rules", text)
+        .build()
+        .unwrap();
+    let facts = p.bind_str(r#"{"x": 9223372036854775807, "y": 1}"#).unwrap();
+    let tables = p.evaluate_bound(&facts).unwrap_err().to_string();
+    let reference = p.evaluate_reference(&facts).unwrap_err().to_string();
+    assert_eq!(tables, reference);
+    assert!(
+        tables.contains("integer overflow") && tables.contains("`x`"),
+        "{tables}"
+    );
+    assert!(p
+        .outcome(0, &facts)
+        .unwrap_err()
+        .to_string()
+        .contains("integer overflow"));
+    let mut out = Vec::new();
+    assert!(p
+        .write_json(&facts, &mut out)
+        .unwrap_err()
+        .to_string()
+        .contains("integer overflow"));
+    // A missing fact is still a missing fact.
+    let facts = p.bind_str(r#"{"y": 1}"#);
+    assert!(facts.is_err() || p.evaluate_bound(&facts.unwrap()).is_err());
+}
+
+#[test]
+fn min_coverage_must_be_a_percentage() {
+    for v in ["NaN", "nan", "inf", "101", "x", "-0.5"] {
+        let o = apprules(&["test", &format!("--min-coverage={v}")]);
+        assert_eq!(o.status.code(), Some(2), "{v}");
+    }
+}
+
+#[test]
+fn deep_nesting_under_an_unknown_key_is_the_same_error_in_single_and_batch_mode() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let text = one_line_facts().replacen(r#""device":{"#, &format!(r#""device":{{"x":{deep},"#), 1);
+    let single = apprules(&["eval", "--facts", &tmp("deep.json", text.as_bytes())]);
+    assert_eq!(single.status.code(), Some(2));
+    let batch = with_stdin(
+        &["eval", "--jsonl", "--facts", "-"],
+        format!("{text}\n").as_bytes(),
+    );
+    assert_eq!(batch.status.code(), Some(2));
+    assert!(
+        stderr(&single).contains("recursion limit"),
+        "{}",
+        stderr(&single)
+    );
+    assert!(
+        stdout(&batch).contains("recursion limit"),
+        "{}",
+        stdout(&batch)
+    );
+}
+
+#[test]
+fn errors_from_a_setting_value_name_the_setting() {
+    let cases = [
+        (
+            serde_json::json!({"conditional_launch.offline_grace_period": [{"days": 9223372036854775807i64, "action": "wipe"}]}),
+            "conditional_launch.offline_grace_period",
+        ),
+        (
+            serde_json::json!({"conditional_launch.min_os_version": (0..4097).map(|i| serde_json::json!({"version": format!("{i}.0"), "action": "warn"})).collect::<Vec<_>>()}),
+            "conditional_launch.min_os_version",
+        ),
+    ];
+    for (settings, name) in cases {
+        let s = tmp("s.json", settings.to_string().as_bytes());
+        let o = apprules(&["check", "--short", "--settings", &s]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains(&format!("setting `{name}`")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // From a `set` line: the error points at it.
+    let f = tmp(
+        "odset.rules",
+        b"use intune\nset conditional_launch.offline_grace_period = [{days: 9223372036854775807, action: wipe}]\n",
+    );
+    let o = apprules(&["check", "--short", &f]);
+    assert!(stderr(&o).contains("odset.rules:2:1"), "{}", stderr(&o));
+}
+
+#[test]
+fn export_never_overflows_a_duration() {
+    for s in [
+        serde_json::json!({"access.pin_reset": "yes", "access.pin_reset_days": 9223372036854775807i64}),
+        serde_json::json!({"conditional_launch.offline_grace_period": [{"days": 9223372036854775807i64, "action": "wipe"}]}),
+    ] {
+        let f = tmp("s.json", s.to_string().as_bytes());
+        let o = apprules(&["export", "graph", "--settings", &f]);
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        assert!(!stdout(&o).contains("P-"), "{}", stdout(&o));
+    }
+}

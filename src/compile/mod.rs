@@ -45,6 +45,51 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// A rule that cannot compile with these settings: the error names the settings it
+/// reads, and points at the user's `set` line of one of them when there is one (the
+/// value came from there, not from the rule); a value from JSON settings is named.
+fn blame_settings(program: &Program, rule: &crate::check::ir::RuleDef, e: String) -> Diagnostic {
+    let mut read: Vec<usize> = rule.about.into_iter().collect();
+    let exprs = rule
+        .for_each
+        .iter()
+        .flat_map(|(l, w)| std::iter::once(l).chain(w.iter()))
+        .chain(std::iter::once(&rule.when));
+    for x in exprs {
+        for id in x.settings() {
+            if !read.contains(&id) {
+                read.push(id);
+            }
+        }
+    }
+    let names: Vec<String> = read
+        .iter()
+        .filter_map(|id| {
+            program
+                .settings
+                .get_index(*id)
+                .map(|(n, _)| format!("`{n}`"))
+        })
+        .collect();
+    let set_line = program
+        .overrides
+        .iter()
+        .find(|(id, _, _)| read.contains(id))
+        .map(|(_, _, span)| *span);
+    let message = if names.is_empty() {
+        e
+    } else {
+        format!("setting {}: {e}", names.join(", "))
+    };
+    match set_line {
+        Some(span) => Diagnostic::error("E0303", span, message)
+            .with_label(format!("this value makes rule `{}` fail", rule.name)),
+        None => Diagnostic::error("E0303", rule.span, message)
+            .with_label(format!("in rule `{}`", rule.name))
+            .with_help("check the value given to the setting (`--settings`, `--graph` or `set`)"),
+    }
+}
+
 /// Compiles a program with the given setting values (see [`crate::settings::resolve`]).
 pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, Vec<Diagnostic>> {
     let mut errors = Vec::new();
@@ -165,10 +210,7 @@ fn compile_table(
             &mut rows,
             &mut instance,
         ) {
-            errors.push(
-                Diagnostic::error("E0303", rule.span, e)
-                    .with_label(format!("in rule `{}`", rule.name)),
-            );
+            errors.push(blame_settings(program, rule, e));
         }
     }
     let only_when = match &def.only_when {

@@ -49,6 +49,7 @@ pub fn eval_with(
         forced: None,
         decisions: None,
         missing: None,
+        overflow: None,
         other: None,
     };
     Ok(i.eval(e, env))
@@ -70,6 +71,7 @@ pub fn eval_property(
         forced: None,
         decisions: Some(decisions),
         missing: None,
+        overflow: None,
         other,
     };
     match i.eval(e, &mut Vec::new()) {
@@ -94,19 +96,14 @@ fn decision(
         forced: None,
         decisions: None,
         missing: None,
+        overflow: None,
         other: None,
     };
     if let Some(w) = &def.only_when {
         match i.eval(w, &mut Vec::new()) {
             Value::Bool(true) => {}
             Value::Bool(false) => return Ok(None),
-            _ => {
-                return Err(EvalError::MissingFact {
-                    decision: name.clone(),
-                    fact: i.missing_name(),
-                    rule: "only when".into(),
-                })
-            }
+            _ => return Err(i.unknown(name.clone(), "only when".into())),
         }
     }
     let fired = i.fired(d, false)?;
@@ -154,6 +151,8 @@ struct Interp<'a> {
     decisions: Option<&'a Decisions>,
     /// The first absent fact read.
     missing: Option<String>,
+    /// The first fact read by an arithmetic expression that overflowed.
+    overflow: Option<String>,
     /// The second world of a `varying` property: its facts and decisions.
     other: Option<(&'a Facts, &'a Decisions)>,
 }
@@ -167,12 +166,21 @@ impl<'a> Interp<'a> {
             forced: None,
             decisions: self.decisions,
             missing: None,
+            overflow: None,
             other: self.other,
         }
     }
 
     fn missing_name(&self) -> String {
-        self.missing.clone().unwrap_or_default()
+        self.overflow
+            .clone()
+            .or_else(|| self.missing.clone())
+            .unwrap_or_default()
+    }
+
+    /// The error for an unknown condition of `rule` in `decision`.
+    fn unknown(&self, decision: String, rule: String) -> EvalError {
+        EvalError::unknown(decision, self.missing_name(), rule, self.overflow.is_some())
     }
 
     /// The rules of decision `d` that fire, in order. An unknown condition is an
@@ -193,6 +201,7 @@ impl<'a> Interp<'a> {
             for item in items {
                 let mut env: Vec<Value> = item.into_iter().collect();
                 self.missing = None;
+                self.overflow = None;
                 let filter = match &rule.for_each {
                     Some((_, Some(f))) => self.eval(f, &mut env),
                     _ => Value::Bool(true),
@@ -203,11 +212,8 @@ impl<'a> Interp<'a> {
                     Tri::False => continue,
                     Tri::Unknown if lenient => continue,
                     Tri::Unknown => {
-                        return Err(EvalError::MissingFact {
-                            decision: self.program.decision_name(d).to_string(),
-                            fact: self.missing_name(),
-                            rule: rule.name.clone(),
-                        })
+                        return Err(self
+                            .unknown(self.program.decision_name(d).to_string(), rule.name.clone()))
                     }
                 }
                 let outcome = self.eval(&rule.outcome, &mut env);
@@ -311,12 +317,31 @@ impl<'a> Interp<'a> {
                 let y = self.eval(b, env);
                 from_tri(cmp(*op, &x, &y, kind))
             }
-            TExpr::Arith(op, a, b) => match (self.eval(a, env), self.eval(b, env)) {
-                (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y)
-                    .map(Value::Int)
-                    .unwrap_or(Value::Absent),
-                _ => Value::Absent,
-            },
+            TExpr::Arith(op, a, b) => {
+                let before = self.missing.clone();
+                match (self.eval(a, env), self.eval(b, env)) {
+                    (Value::Int(x), Value::Int(y)) => match crate::compile::arith(*op, x, y) {
+                        Some(v) => Value::Int(v),
+                        None => {
+                            if self.overflow.is_none() {
+                                let mut fact = None;
+                                e.walk(&mut |x| {
+                                    if let TExpr::Fact(f) = x {
+                                        fact = fact.or(Some(*f));
+                                    }
+                                });
+                                self.overflow = Some(
+                                    fact.map(|f| self.program.fact_name(f).to_string())
+                                        .unwrap_or_default(),
+                                );
+                            }
+                            self.missing = before;
+                            Value::Absent
+                        }
+                    },
+                    _ => Value::Absent,
+                }
+            }
             TExpr::Call(b, args) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.eval(a, env)).collect();
                 if vals.contains(&Value::Absent) {

@@ -32,6 +32,44 @@ pub enum EvalError {
         /// The rule that needs it.
         rule: String,
     },
+    /// Integer arithmetic over the facts overflowed 64 bits: never taken as a missing
+    /// fact, never a guess.
+    #[error(
+        "decision `{decision}`: integer overflow computing with fact `{fact}` (rule `{rule}`)"
+    )]
+    Overflow {
+        /// The decision.
+        decision: String,
+        /// A fact the overflowing expression reads.
+        fact: String,
+        /// The rule.
+        rule: String,
+    },
+}
+
+impl EvalError {
+    /// The error for a condition that is unknown: an overflow when one happened,
+    /// a missing fact otherwise.
+    pub(crate) fn unknown(
+        decision: String,
+        fact: String,
+        rule: String,
+        overflow: bool,
+    ) -> EvalError {
+        if overflow {
+            EvalError::Overflow {
+                decision,
+                fact,
+                rule,
+            }
+        } else {
+            EvalError::MissingFact {
+                decision,
+                fact,
+                rule,
+            }
+        }
+    }
 }
 
 /// A rule instance that fired.

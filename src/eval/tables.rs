@@ -601,6 +601,7 @@ fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
     let program = cols.program;
     let mut fact = String::new();
     let mut rule = String::new();
+    let mut overflow = false;
     for row in t.rows.iter().filter(|r| r.instance as usize == inst) {
         rule = program
             .rules
@@ -608,18 +609,33 @@ fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
             .map(|r| r.name.clone())
             .unwrap_or_default();
         if let (Tri::Unknown, Some((c, _))) = cols.row(row) {
-            fact = t
-                .columns
-                .get(c)
-                .map(|c| column_fact(c, program))
-                .unwrap_or_default();
+            if let Some(c) = t.columns.get(c) {
+                fact = column_fact(c, program);
+                overflow = overflowed(c, cols.facts, program);
+            }
             break;
         }
     }
-    EvalError::MissingFact {
-        decision: t.name.to_string(),
-        fact,
-        rule,
+    EvalError::unknown(t.name.to_string(), fact, rule, overflow)
+}
+
+/// Whether a column is unknown because its integer arithmetic overflowed (rather
+/// than because a fact is missing).
+fn overflowed(c: &CExpr, facts: &Facts, program: &Program) -> bool {
+    match c {
+        CExpr::Arith(op, a, b) => {
+            overflowed(a, facts, program)
+                || overflowed(b, facts, program)
+                || match (
+                    column_value(a, facts, program),
+                    column_value(b, facts, program),
+                ) {
+                    (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y).is_none(),
+                    _ => false,
+                }
+        }
+        CExpr::Call(_, args) => args.iter().any(|a| overflowed(a, facts, program)),
+        _ => false,
     }
 }
 
@@ -629,14 +645,15 @@ fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
     };
     match cols.dnf(w) {
         (Tri::False, _) => Ok(false),
-        (Tri::Unknown, col) => Err(EvalError::MissingFact {
-            decision: t.name.to_string(),
-            fact: col
-                .and_then(|i| t.columns.get(i))
-                .map(|c| column_fact(c, cols.program))
-                .unwrap_or_default(),
-            rule: "only when".into(),
-        }),
+        (Tri::Unknown, col) => {
+            let c = col.and_then(|i| t.columns.get(i));
+            Err(EvalError::unknown(
+                t.name.to_string(),
+                c.map(|c| column_fact(c, cols.program)).unwrap_or_default(),
+                "only when".into(),
+                c.is_some_and(|c| overflowed(c, cols.facts, cols.program)),
+            ))
+        }
         (Tri::True, _) => Ok(true),
     }
 }
