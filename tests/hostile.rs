@@ -942,3 +942,33 @@ fn export_never_overflows_a_duration() {
         assert!(!stdout(&o).contains("P-"), "{}", stdout(&o));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 128, ..Default::default() })]
+
+    /// `fmt` with comments anywhere a line may break (after `[`, `(`, `{`, `,`): it is
+    /// idempotent, keeps every comment, and keeps the meaning.
+    #[test]
+    fn fmt_keeps_comments_after_brackets(at in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 1..4), nl in proptest::sample::select(vec!["\n", "\n\n", "\n  "])) {
+        let src = include_str!("../rules/examples/custom-rules.rules");
+        let breaks: Vec<usize> = src.match_indices(['[', '(', '{', ',']).map(|(i, _)| i + 1).collect();
+        let mut picks: Vec<usize> = at.iter().map(|i| breaks[i.index(breaks.len())]).collect();
+        picks.sort_unstable();
+        picks.dedup();
+        let mut text = src.to_string();
+        for (k, p) in picks.iter().enumerate().rev() {
+            text.insert_str(*p, &format!(" # c{k}{nl}"));
+        }
+        let Ok(once) = apprules::fmt::format_source("a.rules", &text) else { return Ok(()); };
+        let twice = apprules::fmt::format_source("a.rules", &once).unwrap();
+        proptest::prop_assert_eq!(&once, &twice);
+        for k in 0..picks.len() {
+            proptest::prop_assert!(once.contains(&format!("# c{k}")), "{}", once);
+        }
+        let before = PolicyBuilder::new().source("a.rules", &text).build();
+        let after = PolicyBuilder::new().source("a.rules", &once).build();
+        if let (Ok(a), Ok(b)) = (before, after) {
+            proptest::prop_assert_eq!(apprules::compile::print::tables(a.compiled()), apprules::compile::print::tables(b.compiled()));
+        }
+    }
+}
