@@ -265,7 +265,18 @@ impl Policy {
 
     /// Binds facts from JSON (checked against the schema once).
     pub fn bind(&self, json: &serde_json::Value) -> Result<Facts, FactsError> {
-        eval::facts::bind(&self.compiled.program, json)
+        eval::facts::bind_with(&self.compiled.program, json, self.schema.allows_unknown())
+    }
+
+    /// The same policy, reading past keys of the facts that no fact declares
+    /// (`allow`) instead of refusing them (the default: a misspelled fact is an
+    /// error with the closest name, never silently ignored).
+    pub fn allowing_unknown_facts(&self, allow: bool) -> Policy {
+        Policy {
+            compiled: self.compiled.clone(),
+            schema: Arc::new((*self.schema).clone().allowing_unknown(allow)),
+            warnings: self.warnings.clone(),
+        }
     }
 
     /// Evaluates bound facts with the decision tables.
@@ -329,7 +340,10 @@ impl Policy {
     pub fn for_thread(&self) -> Policy {
         Policy {
             compiled: self.compiled.clone(),
-            schema: Arc::new(eval::facts::Schema::new(&self.compiled.program)),
+            schema: Arc::new(
+                eval::facts::Schema::new(&self.compiled.program)
+                    .allowing_unknown(self.schema.allows_unknown()),
+            ),
             warnings: self.warnings.clone(),
         }
     }

@@ -115,6 +115,10 @@ struct EvalArgs {
     /// an error (in batch mode for that line only; the stream goes on).
     #[arg(long, default_value_t = MAX_LINE_BYTES, value_name = "BYTES")]
     max_line_bytes: usize,
+    /// Read past keys of the facts that no fact declares (inventories that carry
+    /// more than the policy reads); by default such a key is an error.
+    #[arg(long)]
+    allow_unknown_facts: bool,
 }
 
 /// The default of `--max-line-bytes`: 16 MiB.
@@ -538,7 +542,8 @@ fn run(cmd: Command) -> Result<(), Fail> {
 }
 
 fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
-    let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?;
+    let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?
+        .allowing_unknown_facts(a.allow_unknown_facts);
     let lines = a.jsonl || a.facts.extension().is_some_and(|e| e == "jsonl");
     if lines && !explain {
         return batch(&p, &a.facts, a.max_line_bytes);

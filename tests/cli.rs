@@ -389,3 +389,67 @@ fn a_closed_pipe_is_not_a_panic() {
         );
     }
 }
+
+#[test]
+fn unknown_fact_keys_are_errors_with_the_closest_name() {
+    // A misspelled key instead of the right one, and beside it.
+    let typo = FACTS.replace(r#""account": "org""#, r#""acount": "org""#);
+    let beside = FACTS.replace(
+        r#""account": "org""#,
+        r#""account": "org", "acount": "personal""#,
+    );
+    for text in [&typo, &beside] {
+        let f = tmp("typo.json", text.as_bytes());
+        let o = apprules(&["eval", "--facts", &f]);
+        assert_eq!(o.status.code(), Some(2));
+        let e = stderr(&o);
+        assert!(
+            e.contains("unknown key `acount` at $.session")
+                && e.contains("did you mean `account`?"),
+            "{e}"
+        );
+        // Batch mode: per record.
+        let o = with_stdin(
+            &["eval", "--jsonl", "--facts", "-"],
+            &format!("{text}\n{FACTS}\n"),
+        );
+        assert_eq!(o.status.code(), Some(2));
+        let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+        assert!(lines[0].contains("unknown key `acount`"), "{}", lines[0]);
+        assert!(lines[1].contains("launch"), "{}", lines[1]);
+    }
+    // `--allow-unknown-facts` reads past them (the misspelled one still is not the fact).
+    let extra = FACTS.replace(r#""device": {"#, r#""device": {"serial": "X1", "#);
+    let f = tmp("extra.json", extra.as_bytes());
+    assert_eq!(apprules(&["eval", "--facts", &f]).status.code(), Some(2));
+    let o = apprules(&["eval", "--allow-unknown-facts", "--facts", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let f = tmp("typo.json", typo.as_bytes());
+    let o = apprules(&["eval", "--allow-unknown-facts", "--facts", &f]);
+    assert!(
+        stderr(&o).contains("missing fact `session.account`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_typo_in_test_facts_fails_check() {
+    let text = "use intune\nfacts base = {\"device\": {\"jailbroken\": true}}\ntest t\n  given base with {\"session\": {\"acount\": \"org\"}}\n  expect launch = block\n";
+    let o = apprules(&["check", "--short", &tmp("typo.rules", text.as_bytes())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown fact key `acount` at $.session")
+            && stderr(&o).contains("account"),
+        "{}",
+        stderr(&o)
+    );
+    let text = "use intune\nfacts base = {\"devise\": {}}\ntest t\n  given base\n  expect launch = block\n";
+    let o = apprules(&["check", "--short", &tmp("typo2.rules", text.as_bytes())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`devise`") && stderr(&o).contains("device"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -190,7 +190,12 @@ fn duplicate_fact_keys_are_errors_in_single_and_batch_mode() {
         "every case changes the facts"
     );
     for (text, message) in &cases {
-        let single = apprules(&["eval", "--facts", &tmp("dup.json", text.as_bytes())]);
+        let single = apprules(&[
+            "eval",
+            "--allow-unknown-facts",
+            "--facts",
+            &tmp("dup.json", text.as_bytes()),
+        ]);
         assert_eq!(single.status.code(), Some(2), "{text}");
         assert!(
             stderr(&single).contains(message),
@@ -198,7 +203,7 @@ fn duplicate_fact_keys_are_errors_in_single_and_batch_mode() {
             stderr(&single)
         );
         let batch = with_stdin(
-            &["eval", "--jsonl", "--facts", "-"],
+            &["eval", "--allow-unknown-facts", "--jsonl", "--facts", "-"],
             format!("{text}\n").as_bytes(),
         );
         assert_eq!(batch.status.code(), Some(2), "{text}");
@@ -207,7 +212,7 @@ fn duplicate_fact_keys_are_errors_in_single_and_batch_mode() {
             "{text}: {}",
             stdout(&batch)
         );
-        let p = Policy::bundled().unwrap();
+        let p = Policy::bundled().unwrap().allowing_unknown_facts(true);
         assert!(p
             .evaluate_str(text)
             .unwrap_err()
@@ -880,10 +885,15 @@ fn min_coverage_must_be_a_percentage() {
 fn deep_nesting_under_an_unknown_key_is_the_same_error_in_single_and_batch_mode() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let text = one_line_facts().replacen(r#""device":{"#, &format!(r#""device":{{"x":{deep},"#), 1);
-    let single = apprules(&["eval", "--facts", &tmp("deep.json", text.as_bytes())]);
+    let single = apprules(&[
+        "eval",
+        "--allow-unknown-facts",
+        "--facts",
+        &tmp("deep.json", text.as_bytes()),
+    ]);
     assert_eq!(single.status.code(), Some(2));
     let batch = with_stdin(
-        &["eval", "--jsonl", "--facts", "-"],
+        &["eval", "--allow-unknown-facts", "--jsonl", "--facts", "-"],
         format!("{text}\n").as_bytes(),
     );
     assert_eq!(batch.status.code(), Some(2));

@@ -823,7 +823,11 @@ impl Checker {
     fn given(&mut self, g: &ast::Given) -> serde_json::Value {
         let mut base = match &g.base {
             Some(n) => match self.p.fact_sets.get(&n.text) {
-                Some((v, _)) => v.clone(),
+                Some((v, span)) => {
+                    let (v, span) = (v.clone(), *span);
+                    self.known_fact_keys(&v, span);
+                    v
+                }
                 None => {
                     let d = self.unknown(n.span, &n.text, "fact set");
                     self.push(d);
@@ -833,9 +837,27 @@ impl Checker {
             None => serde_json::Value::Object(Default::default()),
         };
         if let Some(p) = &g.patch {
+            self.known_fact_keys(&p.value, p.span);
             merge_json(&mut base, &p.value);
         }
         base
+    }
+
+    /// A key of test facts that no fact declares is an error (a typo would otherwise
+    /// leave the fact as it was, and the test pass for the wrong reason).
+    fn known_fact_keys(&mut self, json: &serde_json::Value, span: Span) {
+        if let Some((key, at, hint)) = self.p.unknown_fact_key(json) {
+            let path = if at.is_empty() {
+                "$".to_string()
+            } else {
+                format!("$.{at}")
+            };
+            let mut d = self.err("E0102", span, format!("unknown fact key `{key}` at {path}"));
+            if let Some(h) = hint {
+                d = d.with_help(h);
+            }
+            self.push(d);
+        }
     }
 
     fn expectation(&mut self, path: &ast::Name, value: &ast::ValueLit) -> Option<Expect> {

@@ -436,3 +436,65 @@ impl TExpr {
 fn key_at<V>(map: &IndexMap<String, V>, i: usize) -> &str {
     map.get_index(i).map_or("", |(k, _)| k.as_str())
 }
+
+impl Program {
+    /// The first key of a facts document that no declared fact or group has on its
+    /// path: the key, the dotted path of the object holding it (empty for the root),
+    /// and the closest declared sibling.
+    pub fn unknown_fact_key(
+        &self,
+        json: &serde_json::Value,
+    ) -> Option<(String, String, Option<String>)> {
+        use std::collections::HashSet;
+        let mut objects: HashSet<&str> = HashSet::from([""]);
+        let mut known: HashSet<&str> = HashSet::new();
+        for name in self.facts.keys().chain(self.groups.keys()) {
+            known.insert(name);
+            for (i, _) in name.match_indices('.') {
+                if let Some(prefix) = name.get(..i) {
+                    objects.insert(prefix);
+                    known.insert(prefix);
+                }
+            }
+        }
+        for g in self.groups.keys() {
+            objects.insert(g);
+        }
+        let mut todo: Vec<(String, &serde_json::Value)> = vec![(String::new(), json)];
+        while let Some((at, v)) = todo.pop() {
+            let serde_json::Value::Object(map) = v else {
+                continue;
+            };
+            if !objects.contains(at.as_str()) {
+                continue;
+            }
+            for (k, child) in map {
+                let full = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                if known.contains(full.as_str()) {
+                    todo.push((full, child));
+                    continue;
+                }
+                let prefix = format!("{at}.");
+                let siblings: Vec<String> = known
+                    .iter()
+                    .filter_map(|n| {
+                        if at.is_empty() {
+                            Some(*n)
+                        } else {
+                            n.strip_prefix(&prefix)
+                        }
+                    })
+                    .filter(|r| !r.contains('.'))
+                    .map(str::to_string)
+                    .collect();
+                let hint = crate::check::checker::suggest(k, siblings.iter());
+                return Some((k.clone(), at, hint));
+            }
+        }
+        None
+    }
+}

@@ -42,6 +42,16 @@ pub enum FactsError {
         /// The JSON path of the object that holds it twice.
         path: String,
     },
+    /// A key the schema does not declare (a misspelled fact, most often).
+    #[error("unknown key `{key}` at {path}{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The JSON path of the object that holds it.
+        path: String,
+        /// The closest declared key.
+        hint: Option<String>,
+    },
     /// Something that must be an object is not.
     #[error("{path}: expected an object, found {found}")]
     NotAnObject {
@@ -84,13 +94,26 @@ impl From<crate::json::JsonError> for FactsError {
     }
 }
 
-/// Binds a JSON object to the program's facts.
+/// Binds a JSON object to the program's facts; a key no fact declares is an error.
 pub fn bind(program: &Program, json: &serde_json::Value) -> Result<Facts, FactsError> {
+    bind_with(program, json, false)
+}
+
+/// [`bind`], reading past unknown keys when `allow_unknown` (for inventories that
+/// carry more than the policy reads).
+pub fn bind_with(
+    program: &Program,
+    json: &serde_json::Value,
+    allow_unknown: bool,
+) -> Result<Facts, FactsError> {
     if !json.is_object() {
         return Err(FactsError::NotAnObject {
             path: "$".into(),
             found: describe_json(json),
         });
+    }
+    if !allow_unknown {
+        unknown_keys(program, json)?;
     }
     let mut groups = Vec::with_capacity(program.groups.len());
     for g in program.groups.keys() {
@@ -129,6 +152,18 @@ pub fn bind(program: &Program, json: &serde_json::Value) -> Result<Facts, FactsE
         values.push(v);
     }
     Ok(Facts { values, groups })
+}
+
+/// The first key of `json` that no declared fact or group has on its path.
+fn unknown_keys(program: &Program, json: &serde_json::Value) -> Result<(), FactsError> {
+    match program.unknown_fact_key(json) {
+        None => Ok(()),
+        Some((key, at, hint)) => Err(FactsError::UnknownKey {
+            key,
+            path: json_path_of(&at),
+            hint,
+        }),
+    }
 }
 
 /// `device.os_version` → `$.device.os_version`.
@@ -177,6 +212,8 @@ pub struct Schema {
     /// For each fact: the [`KeySig`] of each interned enum value.
     pub(super) enum_sigs: Vec<Vec<KeySig>>,
     pub(super) groups: usize,
+    /// Unknown keys are read past (`--allow-unknown-facts`) rather than errors.
+    pub(super) allow_unknown: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -347,7 +384,19 @@ impl Schema {
             enum_sigs,
             types,
             groups: program.groups.len(),
+            allow_unknown: false,
         }
+    }
+
+    /// The same schema, reading past unknown keys when `allow`.
+    pub fn allowing_unknown(mut self, allow: bool) -> Schema {
+        self.allow_unknown = allow;
+        self
+    }
+
+    /// Whether unknown keys are read past.
+    pub fn allows_unknown(&self) -> bool {
+        self.allow_unknown
     }
 
     /// A schema that never matches (facts then bind through `serde_json::Value`).
@@ -358,6 +407,7 @@ impl Schema {
             finish: Vec::new(),
             enum_sigs: Vec::new(),
             groups: program.groups.len(),
+            allow_unknown: false,
         }
     }
 }
@@ -365,7 +415,7 @@ impl Schema {
 /// Binds facts straight from JSON text. Same result as [`parse_json`] then [`bind`].
 pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts, FactsError> {
     if schema.types.len() != program.facts.len() {
-        return bind(program, &parse_json(text)?);
+        return bind_with(program, &parse_json(text)?, schema.allow_unknown);
     }
     // The common case: well-formed facts, read in one pass. Anything else (and every
     // error) goes through serde, which names the problem.
@@ -403,7 +453,7 @@ pub fn bind_str_into(
 pub fn bind_str_serde(program: &Program, schema: &Schema, text: &str) -> Result<Facts, FactsError> {
     use serde::de::DeserializeSeed;
     if schema.types.len() != program.facts.len() {
-        return bind(program, &parse_json(text)?);
+        return bind_with(program, &parse_json(text)?, schema.allow_unknown);
     }
     let mut out = Out {
         values: vec![Value::Absent; program.facts.len()],
@@ -574,6 +624,17 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
         while let Some(key) = map.next_key_seed(KeySeed(node))? {
             let idx = match key {
                 Ok(idx) => idx,
+                Err(name) if !schema.allow_unknown => {
+                    out.error = Some(FactsError::UnknownKey {
+                        hint: crate::check::checker::suggest(
+                            &name,
+                            node.children.iter().map(|(k, _)| k),
+                        ),
+                        key: name,
+                        path: json_path_of(&node.path),
+                    });
+                    return Err(serde::de::Error::custom("facts"));
+                }
                 Err(name) => {
                     if unknown.contains(&name) {
                         return Err(duplicate(out, node, name));
