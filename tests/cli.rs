@@ -453,3 +453,31 @@ fn a_typo_in_test_facts_fails_check() {
         stderr(&o)
     );
 }
+
+#[test]
+fn lints_blame_the_users_setting_not_the_bundled_file() {
+    let o = apprules(&["check", "--short"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !stderr(&o).contains("warning"),
+        "the seed's defaults warn: {}",
+        stderr(&o)
+    );
+    let f = tmp(
+        "lint.rules",
+        b"use intune\nset access.biometric_override_timeout = 10\n",
+    );
+    let o = apprules(&["check", "--short", &f]);
+    assert!(
+        stderr(&o).contains("lint.rules:2:1: warning[W0301]"),
+        "{}",
+        stderr(&o)
+    );
+    let s = tmp("lint.json", br#"{"access.biometric_override_timeout": 10}"#);
+    let o = apprules(&["check", "--short", "--settings", &s]);
+    assert!(
+        stderr(&o).contains("set by the JSON settings: `access.biometric_override_timeout`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -107,12 +107,37 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
                     Ok(m) => m,
                     Err(e) => e,
                 };
-                let d = if lint.error {
-                    Diagnostic::error("E0301", lint.span, msg)
+                // Blame what made it fire: the user's `set` line of a setting the
+                // lint reads, or the settings given as JSON; the lint itself only
+                // when neither (the defaults).
+                let read = lint.when.settings();
+                let set_line = program
+                    .overrides
+                    .iter()
+                    .filter(|(id, _, _)| read.contains(id))
+                    .map(|(_, _, span)| *span)
+                    .last();
+                let from_json: Vec<String> = read
+                    .iter()
+                    .filter(|id| !program.overrides.iter().any(|(o, _, _)| o == *id))
+                    .filter_map(|id| {
+                        let (name, def) = program.settings.get_index(*id)?;
+                        (settings.get(*id) != Some(&def.default)).then(|| format!("`{name}`"))
+                    })
+                    .collect();
+                let span = set_line.unwrap_or(lint.span);
+                let mut d = if lint.error {
+                    Diagnostic::error("E0301", span, msg)
                 } else {
-                    Diagnostic::warning("W0301", lint.span, msg)
+                    Diagnostic::warning("W0301", span, msg)
                 }
                 .with_label(format!("lint `{}`", lint.name));
+                if !from_json.is_empty() {
+                    d = d.with_help(format!(
+                        "set by the JSON settings: {}",
+                        from_json.join(", ")
+                    ));
+                }
                 if lint.error {
                     errors.push(d);
                 } else {
