@@ -195,10 +195,25 @@ pub fn read_text(path: &std::path::Path) -> Result<String, Error> {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    String::from_utf8(bytes).map_err(|e| Error::Io {
+    text_of(bytes).map_err(|message| Error::Io {
         path: path.display().to_string(),
-        message: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        message,
     })
+}
+
+/// Bytes as UTF-8 text: a UTF-8 byte order mark (Windows PowerShell writes one) is
+/// dropped; UTF-16 is named as such; other invalid UTF-8 gives its byte offset.
+pub fn text_of(mut bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8".into(),
+        );
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))
 }
 
 /// A compiled policy: parse and compile once, evaluate many times from many threads.

@@ -267,12 +267,15 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// A file's text, or stdin's for `-`.
 fn read_input(path: &Path, limit: usize) -> Result<String, Fail> {
     if path == Path::new("-") {
-        let mut s = String::new();
+        let mut bytes = Vec::new();
         // One byte past the limit tells the caller it was over.
         let limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-        std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), limit), &mut s)
-            .map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
-        Ok(s)
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), limit),
+            &mut bytes,
+        )
+        .map_err(|e| bad(format!("error: cannot read stdin: {e}")))?;
+        apprules::text_of(bytes).map_err(|e| bad(format!("error: stdin: {e}")))
     } else {
         Ok(apprules::read_text(path)?)
     }
@@ -295,7 +298,11 @@ fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
         b = b.bundled();
     }
     for f in files {
-        b = b.file(f)?;
+        b = if f == Path::new("-") {
+            b.source("<stdin>", &read_input(f, usize::MAX)?)
+        } else {
+            b.file(f)?
+        };
     }
     Ok(b)
 }
@@ -407,6 +414,17 @@ fn run(cmd: Command) -> Result<(), Fail> {
         Command::Fmt { files, check } => {
             let mut unformatted = Vec::new();
             for f in &files {
+                if f == Path::new("-") {
+                    // stdin to stdout (`--check`: only the verdict).
+                    let text = read_input(f, usize::MAX)?;
+                    let formatted = apprules::fmt::format_source("<stdin>", &text)?;
+                    if check && formatted != text {
+                        unformatted.push("<stdin>".to_string());
+                    } else if !check {
+                        out!("{formatted}");
+                    }
+                    continue;
+                }
                 let text = apprules::read_text(f)?;
                 let formatted = apprules::fmt::format_source(&f.display().to_string(), &text)?;
                 if formatted != text {
@@ -544,7 +562,10 @@ fn run(cmd: Command) -> Result<(), Fail> {
 fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?
         .allowing_unknown_facts(a.allow_unknown_facts);
-    let lines = a.jsonl || a.facts.extension().is_some_and(|e| e == "jsonl");
+    let lines = a.jsonl
+        || a.facts
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"));
     if lines && !explain {
         return batch(&p, &a.facts, a.max_line_bytes);
     }
@@ -572,8 +593,16 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
     }
     // The same path as a record of batch mode: the same bytes, the same answer.
     let mut out = Vec::new();
-    p.evaluate_str_into(&text, &mut out)
-        .map_err(|e| bad(format!("error: {e}")))?;
+    p.evaluate_str_into(&text, &mut out).map_err(|e| {
+        // Several JSON values on separate lines: JSON lines given as one document.
+        let lines_hint = matches!(&e, Error::Facts(apprules::FactsError::Syntax { message }) if message.contains("trailing characters"))
+            && text.trim().lines().count() > 1;
+        if lines_hint {
+            bad(format!("error: {e}\nhint: is this JSON lines (one record per line)? use --jsonl or a .jsonl file"))
+        } else {
+            bad(format!("error: {e}"))
+        }
+    })?;
     if a.pretty {
         let v = apprules::json::parse(&String::from_utf8_lossy(&out))
             .map_err(|e| bad(format!("error: {e}")))?;
@@ -856,6 +885,8 @@ fn eval_slice(p: &Policy, text: &[u8], max_line: usize) -> Slice {
         let result = line.and_then(|line| {
             let line = line.strip_suffix('\n').unwrap_or(line);
             let line = line.strip_suffix('\r').unwrap_or(line);
+            // A byte order mark (Windows PowerShell) before the first record.
+            let line = line.strip_prefix('\u{feff}').unwrap_or(line);
             if line.trim().is_empty() {
                 return Ok(false);
             }

@@ -481,3 +481,56 @@ fn lints_blame_the_users_setting_not_the_bundled_file() {
         stderr(&o)
     );
 }
+
+#[test]
+fn byte_order_marks_utf16_and_json_lines_mixups() {
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(FACTS.as_bytes());
+    let o = apprules(&["eval", "--facts", &tmp("bom.json", &bom)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut lines = bom.clone();
+    lines.extend_from_slice(format!("\n{FACTS}\n").as_bytes());
+    let o = apprules(&["eval", "--facts", &tmp("bom.jsonl", &lines)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut rules = vec![0xEF, 0xBB, 0xBF];
+    rules.extend_from_slice(b"use intune\n");
+    assert_eq!(
+        apprules(&["check", &tmp("bom.rules", &rules)])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = apprules(&[
+        "eval",
+        "--facts",
+        &tmp("u16.json", &[0xFF, 0xFE, b'{', 0, b'}', 0]),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("UTF-16"), "{}", stderr(&o));
+    // JSON lines given as one document: a hint; the extension ignoring case.
+    let two = format!("{FACTS}\n{FACTS}\n");
+    let o = apprules(&["eval", "--facts", &tmp("two.json", two.as_bytes())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("use --jsonl"), "{}", stderr(&o));
+    let o = apprules(&["eval", "--facts", &tmp("two.JSONL", two.as_bytes())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2);
+}
+
+#[test]
+fn check_and_fmt_read_stdin() {
+    let o = with_stdin(&["fmt", "-"], "use intune\nset   access.pin =  require\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "use intune\nset access.pin = require\n");
+    let o = with_stdin(
+        &["fmt", "--check", "-"],
+        "use intune\nset   access.pin =  require\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = with_stdin(
+        &["check", "--short", "-"],
+        "use intune\nset access.pin = nope\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<stdin>:2:18"), "{}", stderr(&o));
+}
