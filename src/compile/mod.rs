@@ -114,9 +114,9 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
                 let set_line = program
                     .overrides
                     .iter()
-                    .filter(|(id, _, _)| read.contains(id))
-                    .map(|(_, _, span)| *span)
-                    .last();
+                    .rev()
+                    .find(|(id, _, _)| read.contains(id))
+                    .map(|(_, _, span)| *span);
                 let from_json: Vec<String> = read
                     .iter()
                     .filter(|id| !program.overrides.iter().any(|(o, _, _)| o == *id))
