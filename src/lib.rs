@@ -40,6 +40,7 @@ pub mod graph;
 pub mod json;
 pub mod logic;
 pub mod outcome;
+pub mod reference;
 pub mod settings;
 pub mod source;
 #[cfg(feature = "proptest")]

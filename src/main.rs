@@ -56,6 +56,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List every fact a facts document may hold: type, values, optionality, doc.
+    Facts {
+        /// Rule files (none: the bundled policy).
+        files: Vec<PathBuf>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// A JSON Schema of a facts document (for editors and pipelines).
+        #[arg(long, conflicts_with = "json")]
+        json_schema: bool,
+    },
     /// Run the tests and properties in rule files. Exit 1 on any failure.
     Test {
         /// Rule files (none: the bundled policy's own tests).
@@ -445,6 +456,28 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     message: Some(format!("not formatted: {}", unformatted.join(", "))),
                 })
             }
+        }
+        Command::Facts {
+            files,
+            json,
+            json_schema,
+        } => {
+            let p = policy(&files, None, None)?;
+            if json_schema {
+                let s = apprules::reference::json_schema(p.program());
+                outln!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else if json {
+                let list = apprules::reference::facts(p.program());
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else {
+                for f in apprules::reference::facts(p.program()) {
+                    outln!("{}: {} ({})\n  {}\n", f.name, f.values, f.presence, f.doc);
+                }
+            }
+            Ok(())
         }
         Command::Settings { files, json } => {
             let p = policy(&files, None, None)?;

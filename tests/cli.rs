@@ -534,3 +534,62 @@ fn check_and_fmt_read_stdin() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("<stdin>:2:18"), "{}", stderr(&o));
 }
+
+#[test]
+fn facts_reference_and_json_schema() {
+    let o = apprules(&["facts"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(
+        text.contains("device.os_version: version (required)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("device.threat_level: secured < low < medium < high (optional)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("request.kind:") && text.contains("in group `request`"),
+        "{text}"
+    );
+    let o = apprules(&["facts", "--json-schema"]);
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["device", "app", "session"])
+    );
+    assert_eq!(
+        schema["properties"]["device"]["properties"]["jailbroken"]["type"],
+        "boolean"
+    );
+    // Every key of the example device is in the schema.
+    let facts: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    for (group, keys) in facts.as_object().unwrap() {
+        for k in keys.as_object().unwrap().keys() {
+            assert!(
+                schema["properties"][group]["properties"][k].is_object(),
+                "{group}.{k}"
+            );
+        }
+    }
+    // docs/intune.md names every fact and setting.
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/intune.md")).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&apprules(&["facts", "--json"]))).unwrap();
+    let settings: serde_json::Value =
+        serde_json::from_str(&stdout(&apprules(&["settings", "--json"]))).unwrap();
+    for item in list
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(settings.as_array().unwrap())
+    {
+        let name = item["name"].as_str().unwrap();
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/intune.md lacks `{name}`: run python3 docs/gen_intune.py"
+        );
+    }
+}
