@@ -593,3 +593,45 @@ fn facts_reference_and_json_schema() {
         );
     }
 }
+
+/// Every command of the README's tour runs as written (from a copy of `examples/`, so
+/// the tour's own output files stay out of the repository), exit 0.
+#[test]
+fn the_readme_tour_runs_as_written() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let tour = readme.split("## A short tour").nth(1).unwrap();
+    let block = tour
+        .split("```sh")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("apprules-tour-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("examples")).unwrap();
+    for e in std::fs::read_dir(format!("{root}/examples")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join("examples").join(e.file_name())).unwrap();
+    }
+    let mut ran = 0;
+    for line in block.lines().filter(|l| l.starts_with("apprules ")) {
+        let command = line.split(" # ").next().unwrap().trim();
+        let (command, redirect) = match command.split_once(" > ") {
+            Some((c, f)) => (c, Some(f.trim())),
+            None => (command, None),
+        };
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_apprules"))
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "`{command}`: {}", stderr(&o));
+        if let Some(f) = redirect {
+            std::fs::write(dir.join(f), &o.stdout).unwrap();
+        }
+        ran += 1;
+    }
+    assert!(ran >= 14, "the tour has {ran} commands");
+}
