@@ -982,3 +982,23 @@ proptest::proptest! {
         }
     }
 }
+
+/// A comment on a declaration's line stays on that declaration (the previous
+/// declaration's span took in the newline, and the comment moved up to it).
+#[test]
+fn fmt_keeps_a_trailing_comment_on_its_own_declaration() {
+    for (text, want) in [
+        (
+            "fact x: int\ndecision d: priority al#ow < block\n",
+            "fact x: int\ndecision d: priority al  #ow < block\n",
+        ),
+        (
+            "use intune\nset data_transfer.exempt_apps = [\"a\",\n  \"b\"] # end\nset access.pin = require\n",
+            "use intune\nset data_transfer.exempt_apps = [\"a\", \"b\"]  # end\nset access.pin = require\n",
+        ),
+    ] {
+        let once = apprules::fmt::format_source("a.rules", text).unwrap();
+        assert_eq!(once, want);
+        assert_eq!(apprules::fmt::format_source("a.rules", &once).unwrap(), once);
+    }
+}

@@ -27,9 +27,19 @@ pub fn print_file(file: &File, sources: &Sources) -> String {
         text.get(from..to)
             .is_some_and(|s| s.matches('\n').count() >= 2)
     };
+    // Where an item's text ends: its span may take in the whitespace after it (pest
+    // skips it before an optional part that is not there), which would make a comment
+    // on the next line look like a comment on this one.
+    let end_of = |span: crate::source::Span| {
+        let end = span.end as usize;
+        text.get(..end)
+            .map_or(end, |t| t.trim_end().len())
+            .max(span.start as usize)
+    };
     for item in &file.items {
         let span = item.span();
-        while let Some(c) = comments.next_if(|c| (c.span.start as usize) < span.end as usize) {
+        let item_end = end_of(span);
+        while let Some(c) = comments.next_if(|c| (c.span.start as usize) < item_end) {
             if !out.is_empty() && gap(last_end, c.span.start as usize) {
                 out.push('\n');
             }
@@ -40,7 +50,7 @@ pub fn print_file(file: &File, sources: &Sources) -> String {
             out.push('\n');
         }
         out.push_str(&item_text(item));
-        last_end = span.end as usize;
+        last_end = item_end;
         // A comment on the item's last line stays there.
         if let Some(c) = comments.next_if(|c| {
             c.trailing
