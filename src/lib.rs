@@ -284,6 +284,31 @@ impl Policy {
         eval::facts::bind_with(&self.compiled.program, json, self.schema.allows_unknown())
     }
 
+    /// The same policy deciding only the decisions named (`eval --decision`); an
+    /// unknown name is an error with the closest one.
+    pub fn only_decisions(&self, names: &[String]) -> Result<Policy, String> {
+        for n in names {
+            if self.decision_index(n).is_none() {
+                let all: Vec<String> = self
+                    .compiled
+                    .tables
+                    .iter()
+                    .map(|t| t.name.to_string())
+                    .collect();
+                let hint = check::checker::suggest(n, all.iter())
+                    .unwrap_or_else(|| format!("the decisions are {}", all.join(", ")));
+                return Err(format!("unknown decision `{n}` ({hint})"));
+            }
+        }
+        let mut c = (*self.compiled).clone();
+        c.tables.retain(|t| names.iter().any(|n| **n == *t.name));
+        Ok(Policy {
+            compiled: Arc::new(c),
+            schema: self.schema.clone(),
+            warnings: self.warnings.clone(),
+        })
+    }
+
     /// The same policy, reading past keys of the facts that no fact declares
     /// (`allow`) instead of refusing them (the default: a misspelled fact is an
     /// error with the closest name, never silently ignored).

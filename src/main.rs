@@ -130,6 +130,9 @@ struct EvalArgs {
     /// more than the policy reads); by default such a key is an error.
     #[arg(long)]
     allow_unknown_facts: bool,
+    /// Only this decision (repeat for several); the others are not evaluated.
+    #[arg(long, value_name = "NAME")]
+    decision: Vec<String>,
 }
 
 /// The default of `--max-line-bytes`: 16 MiB.
@@ -593,8 +596,13 @@ fn run(cmd: Command) -> Result<(), Fail> {
 }
 
 fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
-    let p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?
+    let mut p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?
         .allowing_unknown_facts(a.allow_unknown_facts);
+    if !a.decision.is_empty() {
+        p = p
+            .only_decisions(&a.decision)
+            .map_err(|e| bad(format!("error: {e}")))?;
+    }
     let lines = a.jsonl
         || a.facts
             .extension()

@@ -635,3 +635,46 @@ fn the_readme_tour_runs_as_written() {
     }
     assert!(ran >= 14, "the tour has {ran} commands");
 }
+
+#[test]
+fn eval_one_decision() {
+    let o = apprules(&[
+        "eval",
+        "--facts",
+        "examples/device.json",
+        "--decision",
+        "launch",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["launch"]
+    );
+    let o = apprules(&[
+        "eval",
+        "--facts",
+        "examples/fleet.jsonl",
+        "--decision",
+        "access",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).lines().all(|l| l.starts_with(r#"{"access":"#)),
+        "{}",
+        stdout(&o)
+    );
+    let o = apprules(&[
+        "eval",
+        "--facts",
+        "examples/device.json",
+        "--decision",
+        "lunch",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `launch`?"),
+        "{}",
+        stderr(&o)
+    );
+}
