@@ -26,6 +26,9 @@ enum Command {
         /// One line per diagnostic instead of the source excerpt.
         #[arg(long)]
         short: bool,
+        /// `json`: the diagnostics as one JSON object on stdout (codes, spans).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Evaluate facts and print the decisions as JSON.
     Eval(EvalArgs),
@@ -101,6 +104,49 @@ enum Command {
         #[arg(long)]
         settings: Option<PathBuf>,
     },
+}
+
+/// Output format of `check`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+}
+
+/// Diagnostics as JSON: each with its code, severity, message, help and the file,
+/// line and column (1-based) of its start and end.
+fn report_json(report: &apprules::Report) -> String {
+    let items: Vec<serde_json::Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let place = d.span.and_then(|sp| {
+                let f = report.sources.get(sp.file)?;
+                let (line, column) = f.line_col(sp.start as usize);
+                let (end_line, end_column) = f.line_col(sp.end as usize);
+                Some(
+                    serde_json::json!({"file": f.name, "line": line, "column": column,
+                    "end_line": end_line, "end_column": end_column}),
+                )
+            });
+            serde_json::json!({
+                "code": d.code,
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "message": d.message,
+                "help": d.help,
+                "span": place,
+            })
+        })
+        .collect();
+    let errors = report.error_count();
+    serde_json::json!({
+        "diagnostics": items,
+        "errors": errors,
+        "warnings": report.diagnostics.len() - errors,
+    })
+    .to_string()
 }
 
 #[derive(Args)]
@@ -372,14 +418,23 @@ fn run(cmd: Command) -> Result<(), Fail> {
             files,
             settings,
             short,
+            format,
         } => {
+            let render = |r: &apprules::Report| {
+                if format == Format::Json {
+                    outln!("{}", report_json(r));
+                    None
+                } else {
+                    Some(render_report(r, short))
+                }
+            };
             let b = builder(&files)?;
             let (program, mut warnings) = match b.check() {
                 Ok(x) => x,
                 Err(Error::Rules(r)) => {
                     return Err(Fail {
                         code: 2,
-                        message: Some(render_report(&r, short)),
+                        message: render(&r),
                     })
                 }
                 Err(e) => return Err(e.into()),
@@ -398,7 +453,9 @@ fn run(cmd: Command) -> Result<(), Fail> {
                         sources,
                         diagnostics: warnings,
                     };
-                    if !report.diagnostics.is_empty() {
+                    if format == Format::Json {
+                        outln!("{}", report_json(&report));
+                    } else if !report.diagnostics.is_empty() {
                         errln!("{}", render_report(&report, short));
                     } else {
                         errln!("ok");
@@ -413,7 +470,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     };
                     Err(Fail {
                         code: 2,
-                        message: Some(render_report(&report, short)),
+                        message: render(&report),
                     })
                 }
             }

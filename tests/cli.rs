@@ -678,3 +678,22 @@ fn eval_one_decision() {
         stderr(&o)
     );
 }
+
+#[test]
+fn check_format_json() {
+    let o = with_stdin(
+        &["check", "--format", "json", "-"],
+        "use intune\nset access.pin = nope\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "E0204");
+    assert_eq!(d["span"]["line"], 2);
+    assert_eq!(d["span"]["column"], 18);
+    let o = apprules(&["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["errors"], 0);
+}
