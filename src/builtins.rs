@@ -14,15 +14,19 @@ pub enum Builtin {
     UrlScheme,
     /// `url_rest(u)`: what follows `scheme://` (`https://a/b` → `a/b`); the whole text if no scheme.
     UrlRest,
+    /// `url_after_scheme(u)`: what follows the scheme's `:`, kept as it is
+    /// (`https://a/b` → `//a/b`, `https:/x` → `/x`); the whole text if no scheme.
+    UrlAfterScheme,
     /// `concat(a, b, ...)`: the strings joined.
     Concat,
     /// `is_digits(s)`: every character is an ASCII digit (true for the empty string).
     IsDigits,
-    /// `has_letter(s)`: some character is a letter.
+    /// `has_letter(s)`: some character is an ASCII letter (`A`–`Z`, `a`–`z`).
     HasLetter,
     /// `has_digit(s)`: some character is an ASCII digit.
     HasDigit,
-    /// `has_special(s)`: some character is neither a letter, a digit nor whitespace.
+    /// `has_special(s)`: some character is neither an ASCII letter, an ASCII digit nor
+    /// whitespace (symbols, and anything beyond ASCII: spec section 8).
     HasSpecial,
     /// `simple_sequence(s)`: some window of 3 consecutive characters repeats one
     /// character (`111`, `aaa`) or ascends by one (`123`, `abc`) — the seed's simple PIN.
@@ -31,10 +35,11 @@ pub enum Builtin {
 
 impl Builtin {
     /// Every builtin.
-    pub const ALL: [Builtin; 9] = [
+    pub const ALL: [Builtin; 10] = [
         Builtin::Len,
         Builtin::UrlScheme,
         Builtin::UrlRest,
+        Builtin::UrlAfterScheme,
         Builtin::Concat,
         Builtin::IsDigits,
         Builtin::HasLetter,
@@ -49,6 +54,7 @@ impl Builtin {
             Builtin::Len => "len",
             Builtin::UrlScheme => "url_scheme",
             Builtin::UrlRest => "url_rest",
+            Builtin::UrlAfterScheme => "url_after_scheme",
             Builtin::Concat => "concat",
             Builtin::IsDigits => "is_digits",
             Builtin::HasLetter => "has_letter",
@@ -68,7 +74,9 @@ impl Builtin {
         match self {
             Builtin::Len => Type::Int { min: Some(0) },
             Builtin::UrlScheme => Type::Str { nocase: true },
-            Builtin::UrlRest | Builtin::Concat => Type::Str { nocase: false },
+            Builtin::UrlRest | Builtin::UrlAfterScheme | Builtin::Concat => {
+                Type::Str { nocase: false }
+            }
             _ => Type::Bool,
         }
     }
@@ -92,6 +100,7 @@ impl Builtin {
             },
             Builtin::UrlScheme => Value::str(&url_scheme(text(0)?).to_ascii_lowercase()),
             Builtin::UrlRest => Value::str(url_rest(text(0)?)),
+            Builtin::UrlAfterScheme => Value::str(url_after_scheme(text(0)?)),
             Builtin::Concat => {
                 let mut s = String::new();
                 for a in args {
@@ -104,12 +113,12 @@ impl Builtin {
                 Value::str(&s)
             }
             Builtin::IsDigits => Value::Bool(text(0)?.bytes().all(|b| b.is_ascii_digit())),
-            Builtin::HasLetter => Value::Bool(text(0)?.chars().any(char::is_alphabetic)),
+            Builtin::HasLetter => Value::Bool(text(0)?.bytes().any(|b| b.is_ascii_alphabetic())),
             Builtin::HasDigit => Value::Bool(text(0)?.bytes().any(|b| b.is_ascii_digit())),
             Builtin::HasSpecial => Value::Bool(
                 text(0)?
                     .chars()
-                    .any(|c| !c.is_alphanumeric() && !c.is_whitespace()),
+                    .any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace()),
             ),
             Builtin::SimpleSequence => Value::Bool(simple_sequence(text(0)?)),
         })
@@ -142,6 +151,15 @@ pub fn url_rest(url: &str) -> &str {
     }
     let rest = &url[scheme.len() + 1..];
     rest.strip_prefix("//").unwrap_or(rest)
+}
+
+/// What follows the scheme's `:`, as it is (the whole text without a scheme).
+pub fn url_after_scheme(url: &str) -> &str {
+    let scheme = url_scheme(url);
+    if scheme.is_empty() {
+        return url;
+    }
+    url.get(scheme.len() + 1..).unwrap_or_default()
 }
 
 /// The seed's simple-PIN rule: a 3-character sliding window that repeats one

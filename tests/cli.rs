@@ -697,3 +697,28 @@ fn check_format_json() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["errors"], 0);
 }
+
+/// Spec section 8: `null` means `not_configured` only for the optional settings.
+#[test]
+fn null_only_for_optional_settings() {
+    for (setting, ok) in [
+        ("access.pin", false),
+        ("data_transfer.exempt_apps", false),
+        ("conditional_launch.min_os_version", false),
+        ("conditional_launch.device_models", true),
+        ("conditional_launch.max_threat_level", true),
+    ] {
+        let f = tmp("null.json", format!(r#"{{"{setting}": null}}"#).as_bytes());
+        let o = apprules(&["eval", "--facts", "examples/device.json", "--settings", &f]);
+        if ok {
+            assert_eq!(o.status.code(), Some(0), "{setting}: {}", stderr(&o));
+        } else {
+            assert_eq!(o.status.code(), Some(2), "{setting}");
+            assert!(
+                stderr(&o).contains(&format!("setting `{setting}`")),
+                "{}",
+                stderr(&o)
+            );
+        }
+    }
+}
