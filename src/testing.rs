@@ -62,6 +62,8 @@ pub struct TestReport {
     pub covered: BTreeSet<usize>,
     /// Every rule: name and location.
     pub rules: Vec<(String, String)>,
+    /// The file each rule is declared in (as named in diagnostics).
+    pub rule_files: Vec<String>,
 }
 
 impl TestReport {
@@ -79,6 +81,47 @@ impl TestReport {
             return 100.0;
         }
         100.0 * self.covered.len() as f64 / self.rules.len() as f64
+    }
+
+    /// Coverage of the rules declared in the files `files` (all rules when `None`):
+    /// `(covered, total, percent)`, 100 % when there are no rules.
+    pub fn coverage_of(&self, files: Option<&[String]>) -> (usize, usize, f64) {
+        let counted = |i: usize| {
+            files.is_none_or(|fs| {
+                self.rule_files
+                    .get(i)
+                    .is_some_and(|f| fs.iter().any(|x| x == f))
+            })
+        };
+        let total = (0..self.rules.len()).filter(|i| counted(*i)).count();
+        let covered = self.covered.iter().filter(|i| counted(**i)).count();
+        let pct = if total == 0 {
+            100.0
+        } else {
+            100.0 * covered as f64 / total as f64
+        };
+        (covered, total, pct)
+    }
+
+    /// Coverage file by file: `(file, covered, total)`, in first-rule order.
+    pub fn coverage_by_file(&self) -> Vec<(String, usize, usize)> {
+        let mut out: Vec<(String, usize, usize)> = Vec::new();
+        for (i, f) in self.rule_files.iter().enumerate() {
+            let pos = match out.iter().position(|(g, _, _)| g == f) {
+                Some(p) => p,
+                None => {
+                    out.push((f.clone(), 0, 0));
+                    out.len() - 1
+                }
+            };
+            if let Some(e) = out.get_mut(pos) {
+                e.2 += 1;
+                if self.covered.contains(&i) {
+                    e.1 += 1;
+                }
+            }
+        }
+        out
     }
 
     /// The report as text.
@@ -117,6 +160,9 @@ impl TestReport {
                 self.rules.len(),
                 self.coverage_percent()
             ));
+            for (file, covered, total) in self.coverage_by_file() {
+                s.push_str(&format!("  {file}: {covered}/{total} rules\n"));
+            }
             for (i, (name, loc)) in self.rules.iter().enumerate() {
                 if !self.covered.contains(&i) {
                     s.push_str(&format!("  never fired: rule {name} ({loc})\n"));
@@ -171,6 +217,17 @@ pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
             .rules
             .iter()
             .map(|r| (r.name.clone(), program.sources.locate(r.span)))
+            .collect(),
+        rule_files: program
+            .rules
+            .iter()
+            .map(|r| {
+                program
+                    .sources
+                    .get(r.span.file)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default()
+            })
             .collect(),
         ..TestReport::default()
     };

@@ -722,3 +722,22 @@ fn null_only_for_optional_settings() {
         }
     }
 }
+
+#[test]
+fn coverage_gate_counts_the_files_named() {
+    let o = apprules(&["test", "--min-coverage", "100", "examples/custom.rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let f = tmp(
+        "half.rules",
+        b"use intune\nrule never when device.jailbroken and device.mdm_enrolled then launch = wipe \"x\"\n",
+    );
+    let o = apprules(&["test", "--min-coverage", "100", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("0.0% (0/1 rules of"), "{}", stderr(&o));
+    let o = apprules(&["test", "--coverage", &f]);
+    assert!(
+        stdout(&o).contains("half.rules: 0/1 rules"),
+        "{}",
+        stdout(&o)
+    );
+}
