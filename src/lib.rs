@@ -130,8 +130,25 @@ impl PolicyBuilder {
         self
     }
 
-    /// Adds rule text under a name.
+    /// Adds rule text under a name. A file named `intune-ios.rules` is the bundled
+    /// policy itself (a checkout's `rules/intune-ios.rules`, named beside files that
+    /// `use intune`): it takes the place of the built-in copy, once.
     pub fn source(mut self, name: &str, text: &str) -> PolicyBuilder {
+        let is_bundled = std::path::Path::new(name)
+            .file_name()
+            .is_some_and(|f| f == "intune-ios.rules");
+        if is_bundled && !self.bundled {
+            self.bundled = true;
+            let id = self.sources.add(name, text);
+            match syntax::parse_with_limits(id, text, &self.limits) {
+                Ok(f) => self.files.insert(0, f),
+                Err(mut d) => self.diagnostics.append(&mut d),
+            }
+            return self;
+        }
+        if is_bundled && text == BUNDLED {
+            return self;
+        }
         let id = self.sources.add(name, text);
         match syntax::parse_with_limits(id, text, &self.limits) {
             Ok(f) => {
@@ -179,7 +196,11 @@ impl PolicyBuilder {
             Ok((p, warnings)) => Ok((Arc::new(p), warnings)),
             Err(d) => Err(Error::Rules(Report {
                 sources: self.sources.clone(),
-                diagnostics: d,
+                diagnostics: if self.bundled {
+                    d
+                } else {
+                    forgot_use_intune(d)
+                },
             })),
         }
     }
@@ -188,6 +209,61 @@ impl PolicyBuilder {
     pub fn files(&self) -> &[syntax::ast::File] {
         &self.files
     }
+}
+
+/// Unknown names that the bundled policy declares, in a program without it: one
+/// error with the hint to `use intune`, instead of one per name.
+fn forgot_use_intune(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut out = std::collections::HashSet::new();
+        if let Ok(f) = syntax::parse(source::FileId(0), BUNDLED) {
+            for item in &f.items {
+                let name = match item {
+                    syntax::ast::Item::Fact(x) => &x.name.text,
+                    syntax::ast::Item::Setting(x) => &x.name.text,
+                    syntax::ast::Item::Decision(x) => &x.name.text,
+                    syntax::ast::Item::Let(x) => &x.name.text,
+                    syntax::ast::Item::Type(x) => &x.name.text,
+                    _ => continue,
+                };
+                out.insert(name.clone());
+            }
+        }
+        out
+    });
+    let from_bundled = |d: &Diagnostic| {
+        d.code == "E0102"
+            && d.message.split('`').nth(1).is_some_and(|n| {
+                names.contains(n) || names.iter().any(|m| m.starts_with(&format!("{n}.")))
+            })
+    };
+    let found: Vec<&Diagnostic> = diags.iter().filter(|d| from_bundled(d)).collect();
+    let Some(first) = found.first() else {
+        return diags;
+    };
+    let name = first
+        .message
+        .split('`')
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let others = found.len() - 1;
+    let mut one = Diagnostic::error(
+        "E0102",
+        first.span.unwrap_or_default(),
+        if others == 0 {
+            format!("`{name}` is declared by the bundled Intune policy, which this file does not use")
+        } else {
+            format!("`{name}` and {others} other name(s) are declared by the bundled Intune policy, which this file does not use")
+        },
+    )
+    .with_help("add `use intune` at the top of the file");
+    one.span = first.span;
+    let mut out = vec![one];
+    out.extend(diags.into_iter().filter(|d| !from_bundled(d)));
+    out
 }
 
 /// Reads a file as UTF-8, with an error that names it.

@@ -741,3 +741,30 @@ fn coverage_gate_counts_the_files_named() {
         stdout(&o)
     );
 }
+
+#[test]
+fn forgetting_use_intune_is_one_hint_and_the_bundled_file_counts_once() {
+    let f = tmp(
+        "nouse.rules",
+        b"rule r when device.jailbroken and session.minutes_offline > 5 then launch = block \"x\"\nrule s when app.sdk_version < 1.0 then launch = wipe \"y\"\n",
+    );
+    let o = apprules(&["check", "--short", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert_eq!(e.matches("error[").count(), 1, "{e}");
+    assert!(e.contains("add `use intune`"), "{e}");
+    // `apprules test rules/*.rules`: the bundled file named beside one that uses it.
+    let o = apprules(&[
+        "test",
+        "rules/intune-ios.rules",
+        "rules/intune-ios.tests.rules",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = apprules(&[
+        "check",
+        "rules/intune-ios.tests.rules",
+        "rules/intune-ios.rules",
+        "examples/custom.rules",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
