@@ -86,6 +86,12 @@ enum Command {
         /// Seed for generated facts.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Only the tests and properties whose name contains this text.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        /// `json` or `junit` (XML for CI systems) instead of text.
+        #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+        format: TestFormat,
     },
     /// Import an Intune policy (Graph `iosManagedAppProtection` JSON) as a rule file.
     Import {
@@ -104,6 +110,17 @@ enum Command {
         #[arg(long)]
         settings: Option<PathBuf>,
     },
+}
+
+/// Output format of `test`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
 }
 
 /// Output format of `check`.
@@ -566,6 +583,8 @@ fn run(cmd: Command) -> Result<(), Fail> {
             min_coverage,
             cases,
             seed,
+            filter,
+            format,
         } => {
             let b = if files.is_empty() {
                 PolicyBuilder::new()
@@ -580,8 +599,12 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 seed,
                 coverage: coverage || min_coverage.is_some(),
             };
-            let report = apprules::testing::run(program, &opts);
-            out!("{}", report.render(coverage));
+            let report = apprules::testing::run_matching(program, &opts, filter.as_deref());
+            match format {
+                TestFormat::Text => out!("{}", report.render(coverage)),
+                TestFormat::Json => outln!("{}", report.to_json()),
+                TestFormat::Junit => out!("{}", report.to_junit()),
+            }
             if let Some(min) = min_coverage {
                 // The gate is over the rules of the files named (the bundled policy's
                 // when none): a custom file is not blamed for the bundled rules.

@@ -124,6 +124,72 @@ impl TestReport {
         out
     }
 
+    /// The report as JSON: every test and property with its location and failure,
+    /// the counts, and rule coverage file by file.
+    pub fn to_json(&self) -> serde_json::Value {
+        let list = |kind: &str, os: &[Outcome]| -> Vec<serde_json::Value> {
+            os.iter()
+                .map(|o| {
+                    serde_json::json!({"kind": kind, "name": o.name, "location": o.location,
+                        "passed": o.failure.is_none(), "failure": o.failure})
+                })
+                .collect()
+        };
+        let mut results = list("test", &self.tests);
+        results.extend(list("property", &self.properties));
+        let failed = results.iter().filter(|r| r["passed"] == false).count();
+        let (covered, total, percent) = self.coverage_of(None);
+        serde_json::json!({
+            "results": results,
+            "passed": results.len() - failed,
+            "failed": failed,
+            "coverage": {
+                "covered": covered, "rules": total, "percent": percent,
+                "files": self.coverage_by_file().into_iter().map(|(f, c, t)| serde_json::json!({"file": f, "covered": c, "rules": t})).collect::<Vec<_>>(),
+                "never_fired": self.rules.iter().enumerate().filter(|(i, _)| !self.covered.contains(i)).map(|(_, (n, l))| serde_json::json!({"rule": n, "location": l})).collect::<Vec<_>>(),
+            },
+        })
+    }
+
+    /// The report as JUnit XML (one test case per test and property), for CI systems.
+    pub fn to_junit(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let all: Vec<(&str, &Outcome)> = self
+            .tests
+            .iter()
+            .map(|o| ("test", o))
+            .chain(self.properties.iter().map(|o| ("property", o)))
+            .collect();
+        let failures = all.iter().filter(|(_, o)| o.failure.is_some()).count();
+        let mut s = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"apprules\" tests=\"{}\" failures=\"{failures}\">\n",
+            all.len(),
+            all.len()
+        );
+        for (kind, o) in all {
+            s.push_str(&format!(
+                "    <testcase classname=\"{kind}\" name=\"{}\" file=\"{}\"",
+                esc(&o.name),
+                esc(&o.location)
+            ));
+            match &o.failure {
+                None => s.push_str("/>\n"),
+                Some(f) => s.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    esc(f.lines().next().unwrap_or_default()),
+                    esc(f)
+                )),
+            }
+        }
+        s.push_str("  </testsuite>\n</testsuites>\n");
+        s
+    }
+
     /// The report as text.
     pub fn render(&self, coverage: bool) -> String {
         let mut s = String::new();
@@ -212,6 +278,12 @@ impl Cache {
 
 /// Runs every test and property of a program.
 pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
+    run_matching(program, opts, None)
+}
+
+/// Runs the tests and properties whose name contains `filter` (all when `None`).
+pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>) -> TestReport {
+    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f));
     let mut report = TestReport {
         rules: program
             .rules
@@ -235,7 +307,7 @@ pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
         program: program.clone(),
         by_settings: HashMap::new(),
     };
-    for t in &program.tests {
+    for t in program.tests.iter().filter(|t| wanted(&t.name)) {
         let failure = run_test(&mut cache, t, &mut report.covered);
         report.tests.push(Outcome {
             name: t.name.clone(),
@@ -243,7 +315,7 @@ pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
             failure,
         });
     }
-    for p in &program.properties {
+    for p in program.properties.iter().filter(|p| wanted(&p.name)) {
         let failure = run_property(&mut cache, p, opts);
         report.properties.push(Outcome {
             name: p.name.clone(),

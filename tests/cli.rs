@@ -768,3 +768,29 @@ fn forgetting_use_intune_is_one_hint_and_the_bundled_file_counts_once() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn test_filter_and_machine_formats() {
+    let o = apprules(&["test", "--filter", "pin_1", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert!(
+        !results.is_empty()
+            && results
+                .iter()
+                .all(|r| r["name"].as_str().unwrap().contains("pin_1"))
+    );
+    assert_eq!(v["failed"], 0);
+    let f = tmp(
+        "failing.rules",
+        b"use intune\nfacts f = {}\ntest wrong\n  given f\n  expect launch = wipe\n",
+    );
+    let o = apprules(&["test", &f, "--format", "junit"]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = stdout(&o);
+    assert!(
+        xml.starts_with("<?xml") && xml.contains(r#"failures="1""#) && xml.contains("<failure"),
+        "{xml}"
+    );
+}
