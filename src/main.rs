@@ -33,7 +33,13 @@ enum Command {
     /// Evaluate facts and print the decisions as JSON.
     Eval(EvalArgs),
     /// Evaluate facts and explain which rules fired and why the others did not.
-    Explain(EvalArgs),
+    Explain {
+        #[command(flatten)]
+        args: EvalArgs,
+        /// `json`: the trace as JSON (one object, or one line per record).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the compiled decision tables.
     Table {
         /// Rule files (none: the bundled policy).
@@ -492,8 +498,8 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 }
             }
         }
-        Command::Eval(a) => eval(a, false),
-        Command::Explain(a) => eval(a, true),
+        Command::Eval(a) => eval(a, None),
+        Command::Explain { args, format } => eval(args, Some(format)),
         Command::Table { files, settings } => {
             let p = policy(&files, settings.as_ref(), None)?;
             out!("{}", apprules::compile::print::tables(p.compiled()));
@@ -692,7 +698,89 @@ fn run(cmd: Command) -> Result<(), Fail> {
     }
 }
 
-fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
+/// One record's explanation, as text or as JSON.
+fn explain_record(p: &Policy, text: &str, format: Format) -> Result<String, String> {
+    let facts = p.bind_str(text).map_err(|e| e.to_string())?;
+    match format {
+        Format::Text => {
+            apprules::eval::explain::explain(p.compiled(), &facts).map_err(|e| e.to_string())
+        }
+        Format::Json => apprules::eval::explain::trace(p.compiled(), &facts)
+            .map_err(|e| e.to_string())
+            .map(|t| serde_json::json!({ "decisions": t }).to_string()),
+    }
+}
+
+/// `explain` over JSON lines: record by record, in order; a bad record is reported
+/// in its place and the others are still explained (exit 2).
+fn explain_lines(p: &Policy, path: &Path, format: Format, max_line: usize) -> Result<(), Fail> {
+    use std::io::BufRead;
+    let mut reader: Box<dyn std::io::BufRead> = if path == Path::new("-") {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(
+            |e| bad(format!("error: cannot read `{}`: {e}", path.display())),
+        )?))
+    };
+    let mut errors = 0usize;
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        // Bounded: a line past the limit is read no further than it.
+        let read = std::io::Read::take(&mut reader, max_line as u64 + 2)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| bad(format!("error: reading `{}`: {e}", path.display())))?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        let result = if buf.len() > max_line + 1 && !buf.ends_with(b"\n") {
+            // Skip the rest of the overlong line.
+            let _ = reader.skip_until(b'\n');
+            Err(too_long(max_line))
+        } else {
+            apprules::text_of(buf.clone()).and_then(|t| {
+                let t = t.trim_end_matches(['\n', '\r']);
+                let t = t.strip_prefix('\u{feff}').unwrap_or(t);
+                if t.trim().is_empty() {
+                    Ok(String::new())
+                } else {
+                    explain_record(p, t, format)
+                }
+            })
+        };
+        match (result, format) {
+            (Ok(s), _) if s.is_empty() => {}
+            (Ok(s), Format::Json) => {
+                let v: serde_json::Value = serde_json::from_str(&s).unwrap_or_default();
+                outln!(
+                    "{}",
+                    serde_json::json!({"line": line_no, "decisions": v["decisions"]})
+                );
+            }
+            (Ok(s), Format::Text) => out!("# line {line_no}\n{s}"),
+            (Err(e), Format::Json) => {
+                errors += 1;
+                outln!("{}", serde_json::json!({"line": line_no, "error": e}));
+                errln!("error: line {line_no}: {e}");
+            }
+            (Err(e), Format::Text) => {
+                errors += 1;
+                out!("# line {line_no}\nerror: {e}\n\n");
+                errln!("error: line {line_no}: {e}");
+            }
+        }
+    }
+    if errors > 0 {
+        return Err(bad(format!(
+            "error: {errors} record(s) could not be explained"
+        )));
+    }
+    Ok(())
+}
+
+fn eval(a: EvalArgs, explain: Option<Format>) -> Result<(), Fail> {
     let mut p = policy(&a.files, a.settings.as_ref(), a.graph.as_ref())?
         .allowing_unknown_facts(a.allow_unknown_facts);
     if !a.decision.is_empty() {
@@ -704,8 +792,10 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
         || a.facts
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("ndjson"));
-    if lines && !explain {
-        return batch(&p, &a.facts, a.max_line_bytes);
+    match (lines, explain) {
+        (true, None) => return batch(&p, &a.facts, a.max_line_bytes),
+        (true, Some(format)) => return explain_lines(&p, &a.facts, format, a.max_line_bytes),
+        _ => {}
     }
     if std::fs::metadata(&a.facts).is_ok_and(|m| m.is_file() && m.len() > a.max_line_bytes as u64) {
         return Err(bad(format!(
@@ -722,11 +812,12 @@ fn eval(a: EvalArgs, explain: bool) -> Result<(), Fail> {
             too_long(a.max_line_bytes)
         )));
     }
-    if explain {
-        let facts = p.bind_str(&text).map_err(|e| bad(format!("error: {e}")))?;
-        let text = apprules::eval::explain::explain(p.compiled(), &facts)
-            .map_err(|e| bad(format!("error: {e}")))?;
-        out!("{text}");
+    if let Some(format) = explain {
+        let out = explain_record(&p, &text, format).map_err(|e| bad(format!("error: {e}")))?;
+        match format {
+            Format::Text => out!("{out}"),
+            Format::Json => outln!("{out}"),
+        }
         return Ok(());
     }
     // The same path as a record of batch mode: the same bytes, the same answer.

@@ -794,3 +794,44 @@ fn test_filter_and_machine_formats() {
         "{xml}"
     );
 }
+
+#[test]
+fn explain_on_json_lines_and_as_json() {
+    let o = apprules(&["explain", "--facts", "examples/fleet.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("# line 2\nlaunch = block"),
+        "{}",
+        stdout(&o)
+    );
+    let o = apprules(&[
+        "explain",
+        "--format",
+        "json",
+        "--facts",
+        "examples/device.json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["decisions"][0]["decision"], "launch");
+    assert!(v["decisions"][0]["not_fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["rule"] == "jailbroken" && n["column"] == "device.jailbroken"));
+    let o = with_stdin(
+        &["explain", "--jsonl", "--format", "json", "--facts", "-"],
+        &format!("{{bad\n{FACTS}\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    assert!(
+        lines[0].contains(r#""line":1"#) && lines[0].contains("error"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(r#""line":2"#) && lines[1].contains("decisions"),
+        "{}",
+        lines[1]
+    );
+}
