@@ -10,8 +10,32 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "apprules", version, about, long_about = None)]
 struct Cli {
+    /// Only errors on stderr: no warnings, no progress bar, no `ok`.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Colors in diagnostics: `auto` (on a terminal), `always`, `never`.
+    #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
+    color: Color,
     #[command(subcommand)]
     command: Command,
+}
+
+/// When to color diagnostics.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Color {
+    /// On a terminal (and not when `NO_COLOR` is set).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--quiet`, set once at start.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -99,6 +123,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TestFormat::Text)]
         format: TestFormat,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the command line's definition.
+    Man,
     /// Import an Intune policy (Graph `iosManagedAppProtection` JSON) as a rule file.
     Import {
         /// Format: `graph`.
@@ -312,6 +343,15 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(miette::MietteHandlerOpts::new().color(color).build())
+    }));
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -430,7 +470,9 @@ fn policy(
     let p = b.build()?;
     let report = p.warnings();
     for d in report.diagnostics.iter().filter(|d| d.code == "W0302") {
-        errln!("{}", report.short_line(d));
+        if !quiet() {
+            errln!("{}", report.short_line(d));
+        }
     }
     Ok(p)
 }
@@ -478,6 +520,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     };
                     if format == Format::Json {
                         outln!("{}", report_json(&report));
+                    } else if quiet() {
                     } else if !report.diagnostics.is_empty() {
                         errln!("{}", render_report(&report, short));
                     } else {
@@ -497,6 +540,25 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     })
                 }
             }
+        }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "apprules",
+                &mut buf,
+            );
+            out!("{}", String::from_utf8_lossy(&buf));
+            Ok(())
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .map_err(|e| bad(format!("error: {e}")))?;
+            out!("{}", String::from_utf8_lossy(&buf));
+            Ok(())
         }
         Command::Eval(a) => eval(a, None),
         Command::Explain { args, format } => eval(args, Some(format)),
@@ -657,7 +719,9 @@ fn run(cmd: Command) -> Result<(), Fail> {
             let imported = apprules::graph::import(&json)
                 .map_err(|e| bad(format!("error: `{}`: {e}", file.display())))?;
             for w in &imported.warnings {
-                errln!("warning: {w}");
+                if !quiet() {
+                    errln!("warning: {w}");
+                }
             }
             let bundled = Policy::bundled()?;
             let text = imported
@@ -862,7 +926,7 @@ fn batch(p: &Policy, path: &Path, max_line: usize) -> Result<(), Fail> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // A progress bar on a terminal only; none when stderr is piped.
-    let bar = if std::io::stderr().is_terminal() {
+    let bar = if std::io::stderr().is_terminal() && !quiet() {
         let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let b = if total > 0 && path != Path::new("-") {
             indicatif::ProgressBar::new(total)

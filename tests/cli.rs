@@ -835,3 +835,30 @@ fn explain_on_json_lines_and_as_json() {
         lines[1]
     );
 }
+
+#[test]
+fn cli_conventions_quiet_color_completions_man() {
+    let o = apprules(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("_apprules"));
+    let o = apprules(&["completions", "zsh"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = apprules(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(".TH apprules"));
+    let o = apprules(&["-q", "import", "graph", "examples/policy.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = apprules(&["check", "--quiet"]);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = with_stdin(
+        &["check", "--color", "never", "-"],
+        "use intune\nset access.pin = nope\n",
+    );
+    assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+    let o = with_stdin(
+        &["check", "--color", "always", "-"],
+        "use intune\nset access.pin = nope\n",
+    );
+    assert!(stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+}
