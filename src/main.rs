@@ -81,10 +81,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// List every setting of the policy: name, values, default, doc.
+    /// List every setting of the policy: name, values, default, effective value, gate, doc.
     Settings {
         /// Rule files (none: the bundled policy).
         files: Vec<PathBuf>,
+        /// Setting overrides: the effective values shown beside the defaults.
+        #[arg(long)]
+        settings: Option<PathBuf>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -624,8 +627,12 @@ fn run(cmd: Command) -> Result<(), Fail> {
             }
             Ok(())
         }
-        Command::Settings { files, json } => {
-            let p = policy(&files, None, None)?;
+        Command::Settings {
+            files,
+            json,
+            settings,
+        } => {
+            let p = policy(&files, settings.as_ref(), None)?;
             let list = apprules::settings::describe(p.program(), &p.compiled().settings);
             if json {
                 outln!(
@@ -634,13 +641,17 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 );
             } else {
                 for s in list {
-                    outln!(
-                        "{}\n  values:  {}\n  default: {}\n  {}\n",
-                        s.name,
-                        s.values,
-                        s.default,
-                        s.doc
+                    let mut text = format!(
+                        "{}\n  values:  {}\n  default: {}\n",
+                        s.name, s.values, s.default
                     );
+                    if s.value != s.default {
+                        text.push_str(&format!("  value:   {}\n", s.value));
+                    }
+                    if let Some(r) = &s.requires {
+                        text.push_str(&format!("  requires: {r}\n"));
+                    }
+                    outln!("{text}  {}\n", s.doc);
                 }
             }
             Ok(())
@@ -928,22 +939,28 @@ fn batch(p: &Policy, path: &Path, max_line: usize) -> Result<(), Fail> {
     // A progress bar on a terminal only; none when stderr is piped.
     let bar = if std::io::stderr().is_terminal() && !quiet() {
         let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let b = if total > 0 && path != Path::new("-") {
+        let known = total > 0 && path != Path::new("-");
+        let b = if known {
             indicatif::ProgressBar::new(total)
         } else {
             indicatif::ProgressBar::new_spinner()
         };
+        // Percent and ETA when the input's size is known.
+        let template = if known {
+            "{spinner} {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
+        } else {
+            "{spinner} {bytes} {bytes_per_sec} {msg}"
+        };
         b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
         None
     };
     let name = path.display().to_string();
+    let started = std::time::Instant::now();
     let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, String>>(2);
     let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Block>(2);
     let policy = p.clone();
@@ -1063,8 +1080,10 @@ fn batch(p: &Policy, path: &Path, max_line: usize) -> Result<(), Fail> {
                     if let Err(e) = out.write_all(&text) {
                         write_failed(&e);
                     }
-                    if bar.is_none() {
-                        errln!("error: line {line_no}: {e}");
+                    // Above the progress bar when there is one, never hidden by it.
+                    match &bar {
+                        Some(b) => b.suspend(|| errln!("error: line {line_no}: {e}")),
+                        None => errln!("error: line {line_no}: {e}"),
                     }
                     from = *at;
                 }
@@ -1081,6 +1100,12 @@ fn batch(p: &Policy, path: &Path, max_line: usize) -> Result<(), Fail> {
         }
         if let Some(b) = &bar {
             b.finish_and_clear();
+            // One line to sum up, on a terminal.
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            errln!(
+                "{line} records, {errors} error(s), {:.0} records/s",
+                line as f64 / secs
+            );
         }
         if let Err(e) = out.flush() {
             write_failed(&e);

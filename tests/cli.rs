@@ -862,3 +862,44 @@ fn cli_conventions_quiet_color_completions_man() {
     );
     assert!(stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
 }
+
+/// On a terminal (a pseudo-terminal through `script`, when the system has it), batch
+/// mode shows each bad record above the progress bar, and a summary line.
+#[test]
+fn batch_errors_show_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let fleet = std::fs::read_to_string("examples/fleet.jsonl").unwrap();
+    let f = tmp("tty.jsonl", format!("{fleet}{{bad\n{fleet}").as_bytes());
+    let cmd = format!(
+        "{} eval --facts {f} > /dev/null",
+        env!("CARGO_BIN_EXE_apprules")
+    );
+    let o = Command::new("script")
+        .args(["-qc", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("error: line 7:"), "{text}");
+    assert!(text.contains("13 records, 1 error(s)"), "{text}");
+}
+
+#[test]
+fn settings_text_shows_the_effective_value_and_the_gate() {
+    let o = apprules(&["settings", "--settings", "examples/settings.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let block = text
+        .split("\n\n")
+        .find(|b| b.starts_with("data_transfer.send_org_data\n"))
+        .unwrap();
+    assert!(
+        block.contains(r#"value:   "policy_managed_apps""#),
+        "{block}"
+    );
+    assert!(
+        block.contains("requires: app.sdk_version >= 8.1.1"),
+        "{block}"
+    );
+}
