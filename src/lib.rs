@@ -540,3 +540,8 @@ fn with_scratch_facts<R>(f: impl FnOnce(&mut Facts, &mut Vec<bool>) -> R) -> R {
         Err(_) => f(&mut Facts::default(), &mut Vec::new()),
     })
 }
+
+/// The README's library example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

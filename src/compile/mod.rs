@@ -8,7 +8,7 @@
 //!    with the setting as configured and one with its fallback, each guarded by the
 //!    gate condition, plus *shadow* variants that tell whether the setting would have
 //!    changed the outcome (`not_enforced`);
-//! 2. partially evaluates the condition ([`Pe`]) into a formula over atoms
+//! 2. partially evaluates the condition (`Pe`) into a formula over atoms
 //!    `column test`, where a column is a fact expression;
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.

@@ -428,7 +428,7 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
 }
 
 /// [`bind_str`] into `facts`, reusing its buffers and the values it already holds
-/// (see [`super::scan::scan_into`]): for evaluating many records on one thread.
+/// (see `scan::scan_into`): for evaluating many records on one thread.
 /// `seen` is scratch. The result is the facts [`bind_str`] returns.
 pub fn bind_str_into(
     program: &Program,

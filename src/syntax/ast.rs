@@ -1,6 +1,6 @@
 //! The abstract syntax tree: close to the text, a span on every node.
 //!
-//! The parser ([`super::parse`]) builds it; the checker turns it into the checked IR.
+//! The parser ([`super::parse()`]) builds it; the checker turns it into the checked IR.
 //! The formatter prints it back ([`super::print`]).
 
 use crate::source::Span;
