@@ -168,6 +168,19 @@ impl PolicyBuilder {
 
     /// Reads and adds a rule file.
     pub fn file(self, path: &std::path::Path) -> Result<PolicyBuilder, Error> {
+        // Refused before it is read: a huge file never fills memory.
+        if let Ok(m) = std::fs::metadata(path) {
+            if m.is_file() && m.len() > self.limits.max_file_bytes as u64 {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    message: format!(
+                        "file is too large: {} bytes (the limit is {})",
+                        m.len(),
+                        self.limits.max_file_bytes
+                    ),
+                });
+            }
+        }
         let text = read_text(path)?;
         Ok(self.source(&path.display().to_string(), &text))
     }

@@ -407,8 +407,24 @@ fn read_input(path: &Path, limit: usize) -> Result<String, Fail> {
     }
 }
 
+/// The largest settings or Graph JSON file read (a policy is a few KiB; this bounds
+/// memory on hostile input).
+const MAX_JSON_BYTES: usize = 256 << 20;
+
 fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
-    let text = read_input(path, usize::MAX)?;
+    let too_big = || {
+        bad(format!(
+            "error: `{}`: larger than {MAX_JSON_BYTES} bytes, the limit for a settings or Graph file",
+            path.display()
+        ))
+    };
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > MAX_JSON_BYTES as u64) {
+        return Err(too_big());
+    }
+    let text = read_input(path, MAX_JSON_BYTES)?;
+    if text.len() > MAX_JSON_BYTES {
+        return Err(too_big());
+    }
     apprules::json::parse(&text).map_err(|e| match e {
         apprules::json::JsonError::Syntax(e) => bad(format!(
             "error: `{}` is not valid JSON: {e}",
@@ -425,7 +441,7 @@ fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
     }
     for f in files {
         b = if f == Path::new("-") {
-            b.source("<stdin>", &read_input(f, usize::MAX)?)
+            b.source("<stdin>", &read_input(f, 16 << 20)?)
         } else {
             b.file(f)?
         };

@@ -1002,3 +1002,32 @@ fn fmt_keeps_a_trailing_comment_on_its_own_declaration() {
         assert_eq!(apprules::fmt::format_source("a.rules", &once).unwrap(), once);
     }
 }
+
+/// Huge inputs are refused before they are read whole (memory stays bounded).
+#[test]
+fn huge_files_are_refused_before_they_are_read() {
+    let dir = std::path::PathBuf::from(tmp("x", b""));
+    let dir = dir.parent().unwrap();
+    for (name, size, args) in [
+        ("big.rules", 20u64 << 20, vec!["check"]),
+        ("big-settings.json", 300 << 20, vec!["check", "--settings"]),
+        ("big-graph.json", 300 << 20, vec!["import", "graph"]),
+        ("big-facts.json", 20 << 20, vec!["eval", "--facts"]),
+    ] {
+        let path = dir.join(name);
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(size).unwrap(); // sparse: no disk used
+        let mut args = args.clone();
+        let p = path.display().to_string();
+        args.push(&p);
+        let o = apprules(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("too large")
+                || stderr(&o).contains("larger than")
+                || stderr(&o).contains("longer than"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
