@@ -259,13 +259,63 @@ impl Imported {
     }
 }
 
+/// The display name and description that [`Imported::to_rules`] wrote as a rule
+/// file's first comments, read back (escapes undone), for `export graph`.
+pub fn header_of(text: &str) -> (Option<String>, Option<String>) {
+    const HEAD: &str = "# Imported from Intune (Graph iosManagedAppProtection): ";
+    let mut lines = text.lines();
+    let Some(name) = lines.next().and_then(|l| l.strip_prefix(HEAD)) else {
+        return (None, None);
+    };
+    let name = if name == "(no displayName)" {
+        String::new()
+    } else {
+        unescape(name)
+    };
+    let desc: Vec<String> = lines
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| unescape(l.trim_start_matches("# ")))
+        .collect();
+    let desc = (!desc.is_empty()).then(|| desc.join(" "));
+    (Some(name), desc)
+}
+
+/// Undoes [`comment`]'s `\u{..}` escapes.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\\u{") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let after = rest.get(i + 3..).unwrap_or_default();
+        match after.find('}').and_then(|j| {
+            let c = u32::from_str_radix(after.get(..j)?, 16)
+                .ok()
+                .and_then(char::from_u32)?;
+            Some((c, j))
+        }) {
+            Some((c, j)) => {
+                out.push(c);
+                rest = after.get(j + 1..).unwrap_or_default();
+            }
+            None => {
+                out.push_str("\\u{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Appends `text` as one comment line: every character that could end the line or
 /// hide text (control characters, Unicode line and paragraph separators, bidi
 /// controls) written as an escape, so nothing from an export can start a declaration.
 pub fn comment(out: &mut String, text: &str) {
     out.push_str("# ");
     for c in text.chars() {
+        // A backslash too, so that reading the escapes back is exact.
         let unsafe_char = c.is_control()
+            || c == '\\'
             || matches!(
                 c,
                 '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{200e}' | '\u{200f}'

@@ -209,11 +209,11 @@ impl PolicyBuilder {
             Ok((p, warnings)) => Ok((Arc::new(p), warnings)),
             Err(d) => Err(Error::Rules(Report {
                 sources: self.sources.clone(),
-                diagnostics: if self.bundled {
+                diagnostics: by_position(if self.bundled {
                     d
                 } else {
                     forgot_use_intune(d)
-                },
+                }),
             })),
         }
     }
@@ -222,6 +222,13 @@ impl PolicyBuilder {
     pub fn files(&self) -> &[syntax::ast::File] {
         &self.files
     }
+}
+
+/// Diagnostics by file and position, as compilers print them (stable: the order of
+/// one place's diagnostics is kept).
+fn by_position(mut d: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    d.sort_by_key(|x| x.span.map(|s| (s.file.0, s.start)));
+    d
 }
 
 /// Unknown names that the bundled policy declares, in a program without it: one

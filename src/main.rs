@@ -778,8 +778,46 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 )));
             }
             let p = policy(&files, settings.as_ref(), None)?;
-            let json = apprules::graph::export(p.program(), &p.compiled().settings)
+            let mut json = apprules::graph::export(p.program(), &p.compiled().settings)
                 .map_err(|e| bad(format!("error: {e}")))?;
+            // What Graph cannot hold is said, never dropped silently: the files' own
+            // settings and rules (the bundled policy's are all mapped).
+            let program = p.program();
+            let custom = |span: apprules::source::Span| {
+                program
+                    .sources
+                    .get(span.file)
+                    .is_some_and(|f| f.name != apprules::BUNDLED_NAME)
+            };
+            if !quiet() {
+                for (name, def) in &program.settings {
+                    if custom(def.span) {
+                        errln!(
+                            "warning: setting `{name}` ({}) is not an Intune setting: not exported",
+                            program.sources.locate(def.span)
+                        );
+                    }
+                }
+                for r in &program.rules {
+                    if custom(r.span) {
+                        errln!(
+                            "warning: rule `{}` ({}) cannot be written as Graph properties: not exported",
+                            r.name,
+                            program.sources.locate(r.span)
+                        );
+                    }
+                }
+            }
+            // The name and description an import wrote as the file's first comments.
+            if let Some(text) = files.first().and_then(|f| apprules::read_text(f).ok()) {
+                let (name, description) = apprules::graph::header_of(&text);
+                if let (Some(n), Some(obj)) = (name, json.as_object_mut()) {
+                    obj.insert("displayName".into(), serde_json::Value::String(n));
+                    if let Some(d) = description {
+                        obj.insert("description".into(), serde_json::Value::String(d));
+                    }
+                }
+            }
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_default()

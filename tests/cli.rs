@@ -903,3 +903,29 @@ fn settings_text_shows_the_effective_value_and_the_gate() {
         "{block}"
     );
 }
+
+#[test]
+fn export_says_what_it_cannot_hold_and_carries_the_name() {
+    let o = apprules(&["export", "graph", "examples/custom.rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let e = stderr(&o);
+    assert!(
+        e.contains("setting `custom.min_ipad_outlook`") && e.contains("not exported"),
+        "{e}"
+    );
+    assert!(e.contains("rule `old_outlook_on_ipad`"), "{e}");
+    // import → export keeps displayName and description, escapes and all.
+    let mut g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/policy.json").unwrap()).unwrap();
+    g["displayName"] = "Name \\ with\nnewline \\u{41}".into();
+    g["description"] = "one two".into();
+    let gf = tmp("named.json", g.to_string().as_bytes());
+    let rules = apprules(&["import", "graph", &gf]);
+    let rf = tmp("named.rules", &rules.stdout);
+    let o = apprules(&["export", "graph", &rf]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["displayName"], g["displayName"]);
+    assert_eq!(v["description"], "one two");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
