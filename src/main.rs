@@ -80,6 +80,9 @@ enum Command {
         /// Do not write; exit 1 if a file is not formatted.
         #[arg(long)]
         check: bool,
+        /// Do not write; print what would change as a unified diff (exit 1 if any).
+        #[arg(long)]
+        diff: bool,
     },
     /// List every setting of the policy: name, values, default, effective value, gate, doc.
     Settings {
@@ -586,7 +589,14 @@ fn run(cmd: Command) -> Result<(), Fail> {
             out!("{}", apprules::compile::print::tables(p.compiled()));
             Ok(())
         }
-        Command::Fmt { files, check } => {
+        Command::Fmt { files, check, diff } => {
+            let check = check || diff;
+            let show = |name: &str, before: &str, after: &str| {
+                if diff {
+                    let d = similar::TextDiff::from_lines(before, after);
+                    out!("{}", d.unified_diff().context_radius(3).header(name, name));
+                }
+            };
             let mut unformatted = Vec::new();
             for f in &files {
                 if f == Path::new("-") {
@@ -594,6 +604,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                     let text = read_input(f, usize::MAX)?;
                     let formatted = apprules::fmt::format_source("<stdin>", &text)?;
                     if check && formatted != text {
+                        show("<stdin>", &text, &formatted);
                         unformatted.push("<stdin>".to_string());
                     } else if !check {
                         out!("{formatted}");
@@ -604,6 +615,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
                 let formatted = apprules::fmt::format_source(&f.display().to_string(), &text)?;
                 if formatted != text {
                     if check {
+                        show(&f.display().to_string(), &text, &formatted);
                         unformatted.push(f.display().to_string());
                     } else {
                         write_replacing(f, formatted.as_bytes()).map_err(|e| {

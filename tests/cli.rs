@@ -929,3 +929,25 @@ fn export_says_what_it_cannot_hold_and_carries_the_name() {
     assert_eq!(v["description"], "one two");
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn fmt_diff_and_reusable_bundled_facts() {
+    let text = "use intune\ntest jb\n  given intune.healthy_device with {\"device\": {\"jailbroken\": true}}\n  expect launch = block\nproperty p given intune.healthy_device\n  for all facts\n  expect launch >= allow\n";
+    let f = tmp("reuse.rules", text.as_bytes());
+    let o = apprules(&["test", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = apprules(&["fmt", "--diff", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(
+            "-property p given intune.healthy_device\n+property p\n+  given intune.healthy_device"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        text,
+        "--diff does not write"
+    );
+}

@@ -822,7 +822,7 @@ impl Checker {
 
     fn given(&mut self, g: &ast::Given) -> serde_json::Value {
         let mut base = match &g.base {
-            Some(n) => match self.p.fact_sets.get(&n.text) {
+            Some(n) => match self.p.fact_sets.get(fact_set_key(&n.text)) {
                 Some((v, span)) => {
                     let (v, span) = (v.clone(), *span);
                     self.known_fact_keys(&v, span);
@@ -929,7 +929,7 @@ impl Checker {
             what: "a property",
         };
         if let Some(g) = &p.given {
-            if !self.p.fact_sets.contains_key(&g.text) {
+            if !self.p.fact_sets.contains_key(fact_set_key(&g.text)) {
                 let d = self.unknown(g.span, &g.text, "fact set");
                 self.push(d);
             }
@@ -938,7 +938,7 @@ impl Checker {
         let expect = self.bool_expr(&p.expect, &cx);
         self.p.properties.push(PropertyDef {
             name: p.name.text.clone(),
-            given: p.given.as_ref().map(|g| g.text.clone()),
+            given: p.given.as_ref().map(|g| fact_set_key(&g.text).to_string()),
             settings: p.settings.as_ref().map(|j| j.value.clone()),
             filter,
             varying,
@@ -1576,6 +1576,11 @@ fn lit_text(l: &ast::ValueLit) -> String {
         ValueKind::List(_) => "[...]".into(),
         ValueKind::Record(_) => "{...}".into(),
     }
+}
+
+/// The fact set a `given` names: `intune.NAME` is the bundled policy's `NAME`.
+fn fact_set_key(name: &str) -> &str {
+    name.strip_prefix("intune.").unwrap_or(name)
 }
 
 /// "did you mean `x`?" for the closest candidate within a small edit distance.

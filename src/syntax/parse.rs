@@ -515,7 +515,7 @@ impl Builder<'_> {
                 for q in it {
                     match q.as_rule() {
                         Rule::doc => doc = self.doc(q),
-                        Rule::ident => given = Some(self.name(q)),
+                        Rule::ident | Rule::path => given = Some(self.name(q)),
                         Rule::test_settings => settings = Some(self.json(q.into_inner().next()?)?),
                         Rule::for_all => {
                             for r in q.into_inner() {
@@ -669,7 +669,7 @@ impl Builder<'_> {
                 Rule::given => {
                     for g in q.into_inner() {
                         match g.as_rule() {
-                            Rule::ident => given.base = Some(self.name(g)),
+                            Rule::ident | Rule::path => given.base = Some(self.name(g)),
                             Rule::json_object => given.patch = Some(self.json(g)?),
                             _ => {}
                         }
