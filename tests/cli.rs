@@ -3,50 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn apprules(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_apprules"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
-
-fn with_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apprules"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn tmp(name: &str, content: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("apprules-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, content).unwrap();
-    path.display().to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use std::process::{Command, Stdio};
+use support::{apprules, stderr, stdout, tmp, with_stdin};
 
 const FACTS: &str = r#"{"device": {"os_version": "17.0", "model": "iPhone15,2", "jailbroken": false, "mdm_enrolled": false, "passcode_set": true, "company_portal": false, "biometrics": "none", "open_in_managed_to_unmanaged": false, "browsers": []}, "app": {"version": "1.0", "sdk_version": "19.0", "multi_identity": false, "notification_restriction_supported": true}, "session": {"account": "org", "minutes_inactive": 0, "minutes_offline": 0, "failed_pin_attempts": 0, "days_since_pin_change": 0}}"#;
 
