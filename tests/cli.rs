@@ -219,7 +219,7 @@ fn jsonl_batch_keeps_input_order() {
     assert_eq!(stdout(&o).lines().count(), 50);
     let o = with_stdin(
         &["eval", "--jsonl", "--facts", "-"],
-        &format!("{lines}{{bad\n"),
+        format!("{lines}{{bad\n"),
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).lines().last().unwrap().contains("\"line\":51"));
@@ -370,7 +370,7 @@ fn unknown_fact_keys_are_errors_with_the_closest_name() {
         // Batch mode: per record.
         let o = with_stdin(
             &["eval", "--jsonl", "--facts", "-"],
-            &format!("{text}\n{FACTS}\n"),
+            format!("{text}\n{FACTS}\n"),
         );
         assert_eq!(o.status.code(), Some(2));
         let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
@@ -779,7 +779,7 @@ fn explain_on_json_lines_and_as_json() {
         .any(|n| n["rule"] == "jailbroken" && n["column"] == "device.jailbroken"));
     let o = with_stdin(
         &["explain", "--jsonl", "--format", "json", "--facts", "-"],
-        &format!("{{bad\n{FACTS}\n"),
+        format!("{{bad\n{FACTS}\n"),
     );
     assert_eq!(o.status.code(), Some(2));
     let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
