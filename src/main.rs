@@ -881,7 +881,7 @@ fn explain_lines(p: &Policy, path: &Path, format: Format, max_line: usize) -> Re
             let _ = reader.skip_until(b'\n');
             Err(too_long(max_line))
         } else {
-            apprules::text_of(buf.clone()).and_then(|t| {
+            apprules::text_of(std::mem::take(&mut buf)).and_then(|t| {
                 let t = t.trim_end_matches(['\n', '\r']);
                 let t = t.strip_prefix('\u{feff}').unwrap_or(t);
                 if t.trim().is_empty() {

@@ -28,6 +28,7 @@ pub fn check(
         budget: MAX_EXPANDED_NODES,
         p: Program {
             sources,
+            key_paths: std::sync::OnceLock::new(),
             facts: IndexMap::new(),
             groups: IndexMap::new(),
             settings: IndexMap::new(),

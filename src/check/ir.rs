@@ -23,6 +23,8 @@ pub type DecisionId = usize;
 pub struct Program {
     /// The source files.
     pub sources: Sources,
+    /// What [`Program::unknown_fact_key`] checks against, derived once.
+    pub(crate) key_paths: std::sync::OnceLock<KeyPaths>,
     /// Declared facts, by dotted name.
     pub facts: IndexMap<String, FactDef>,
     /// Declared fact groups (`request`), by name.
@@ -437,7 +439,35 @@ fn key_at<V>(map: &IndexMap<String, V>, i: usize) -> &str {
     map.get_index(i).map_or("", |(k, _)| k.as_str())
 }
 
+/// The key paths a facts document may hold, derived from the declared facts once
+/// (on first use) rather than on every binding.
+#[derive(Clone, Debug, Default)]
+pub struct KeyPaths {
+    /// Dotted paths of the objects whose keys are checked (`""` is the root).
+    objects: std::collections::HashSet<String>,
+    /// Every declared key path: facts, groups and the objects on their way.
+    known: std::collections::HashSet<String>,
+}
+
 impl Program {
+    fn key_paths(&self) -> &KeyPaths {
+        self.key_paths.get_or_init(|| {
+            let mut k = KeyPaths::default();
+            k.objects.insert(String::new());
+            for name in self.facts.keys().chain(self.groups.keys()) {
+                k.known.insert(name.clone());
+                for (i, _) in name.match_indices('.') {
+                    if let Some(prefix) = name.get(..i) {
+                        k.objects.insert(prefix.to_string());
+                        k.known.insert(prefix.to_string());
+                    }
+                }
+            }
+            k.objects.extend(self.groups.keys().cloned());
+            k
+        })
+    }
+
     /// The first key of a facts document that no declared fact or group has on its
     /// path: the key, the dotted path of the object holding it (empty for the root),
     /// and the closest declared sibling.
@@ -445,27 +475,13 @@ impl Program {
         &self,
         json: &serde_json::Value,
     ) -> Option<(String, String, Option<String>)> {
-        use std::collections::HashSet;
-        let mut objects: HashSet<&str> = HashSet::from([""]);
-        let mut known: HashSet<&str> = HashSet::new();
-        for name in self.facts.keys().chain(self.groups.keys()) {
-            known.insert(name);
-            for (i, _) in name.match_indices('.') {
-                if let Some(prefix) = name.get(..i) {
-                    objects.insert(prefix);
-                    known.insert(prefix);
-                }
-            }
-        }
-        for g in self.groups.keys() {
-            objects.insert(g);
-        }
-        let mut todo: Vec<(String, &serde_json::Value)> = vec![(String::new(), json)];
-        while let Some((at, v)) = todo.pop() {
+        let KeyPaths { objects, known } = self.key_paths();
+        let mut pending: Vec<(String, &serde_json::Value)> = vec![(String::new(), json)];
+        while let Some((at, v)) = pending.pop() {
             let serde_json::Value::Object(map) = v else {
                 continue;
             };
-            if !objects.contains(at.as_str()) {
+            if !objects.contains(&at) {
                 continue;
             }
             for (k, child) in map {
@@ -474,16 +490,17 @@ impl Program {
                 } else {
                     format!("{at}.{k}")
                 };
-                if known.contains(full.as_str()) {
-                    todo.push((full, child));
+                if known.contains(&full) {
+                    pending.push((full, child));
                     continue;
                 }
+                // Only now, on the error path: the siblings, for the hint.
                 let prefix = format!("{at}.");
                 let siblings: Vec<String> = known
                     .iter()
                     .filter_map(|n| {
                         if at.is_empty() {
-                            Some(*n)
+                            Some(n.as_str())
                         } else {
                             n.strip_prefix(&prefix)
                         }
