@@ -31,11 +31,18 @@ pub enum Builtin {
     /// `simple_sequence(s)`: some window of 3 consecutive characters repeats one
     /// character (`111`, `aaa`) or ascends by one (`123`, `abc`) — the seed's simple PIN.
     SimpleSequence,
+    /// `link_matches(url, pattern)`: the URL matches a link pattern (spec section 7.1):
+    /// the same scheme and host (ignoring case, `*` any run of characters), and the
+    /// pattern's path (`*` any run, `/` included); a pattern without a path matches any
+    /// path on exactly its host.
+    LinkMatches,
+    /// `is_link_pattern(p)`: `p` is a link pattern, `scheme://host[/path]`.
+    IsLinkPattern,
 }
 
 impl Builtin {
     /// Every builtin.
-    pub const ALL: [Builtin; 10] = [
+    pub const ALL: [Builtin; 12] = [
         Builtin::Len,
         Builtin::UrlScheme,
         Builtin::UrlRest,
@@ -46,6 +53,8 @@ impl Builtin {
         Builtin::HasDigit,
         Builtin::HasSpecial,
         Builtin::SimpleSequence,
+        Builtin::LinkMatches,
+        Builtin::IsLinkPattern,
     ];
 
     /// The name as written in rule files.
@@ -61,6 +70,8 @@ impl Builtin {
             Builtin::HasDigit => "has_digit",
             Builtin::HasSpecial => "has_special",
             Builtin::SimpleSequence => "simple_sequence",
+            Builtin::LinkMatches => "link_matches",
+            Builtin::IsLinkPattern => "is_link_pattern",
         }
     }
 
@@ -85,6 +96,7 @@ impl Builtin {
     pub fn arity(self) -> Option<usize> {
         match self {
             Builtin::Concat => None,
+            Builtin::LinkMatches => Some(2),
             _ => Some(1),
         }
     }
@@ -121,6 +133,8 @@ impl Builtin {
                     .any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace()),
             ),
             Builtin::SimpleSequence => Value::Bool(simple_sequence(text(0)?)),
+            Builtin::LinkMatches => Value::Bool(link_matches(text(0)?, text(1)?)),
+            Builtin::IsLinkPattern => Value::Bool(LinkPattern::parse(text(0)?).is_some()),
         })
     }
 }
@@ -172,6 +186,105 @@ pub fn simple_sequence(pin: &str) -> bool {
     })
 }
 
+/// A URL split for link matching: lowercased scheme and host, and the path (`/` when
+/// empty; query and fragment left out).
+struct Link<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    path: &'a str,
+}
+
+/// Splits `scheme://authority/path?query#fragment`. `None` for anything else: no
+/// `//`, an empty host, or characters a host cannot hold (so a URL that a browser
+/// might read differently never matches).
+fn split_link(url: &str, wildcards: bool) -> Option<Link<'_>> {
+    let scheme = url_scheme(url);
+    if scheme.is_empty() {
+        return None;
+    }
+    let rest = url.get(scheme.len() + 1..)?.strip_prefix("//")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    // user:password@host: the host is after the last `@`.
+    let hostport = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match hostport.rfind(':') {
+        Some(i) if hostport[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &hostport[..i],
+        _ => hostport,
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b) || (wildcards && b == b'*'));
+    if !host_ok {
+        return None;
+    }
+    let path = tail.split(['?', '#']).next().unwrap_or("");
+    if path.chars().any(char::is_whitespace) || path.contains('\\') {
+        return None;
+    }
+    Some(Link { scheme, host, path })
+}
+
+/// A parsed link pattern.
+struct LinkPattern<'a> {
+    link: Link<'a>,
+    /// The pattern has a path (even `/`): the URL's path must match it.
+    has_path: bool,
+}
+
+impl<'a> LinkPattern<'a> {
+    fn parse(pattern: &'a str) -> Option<LinkPattern<'a>> {
+        if pattern.contains(['?', '#', '@']) || pattern.chars().any(char::is_whitespace) {
+            return None;
+        }
+        let link = split_link(pattern, true)?;
+        let has_path = !link.path.is_empty();
+        Some(LinkPattern { link, has_path })
+    }
+}
+
+/// Whether `url` matches the link pattern `pattern` (spec section 7.1). A pattern
+/// that is not a link pattern matches nothing.
+pub fn link_matches(url: &str, pattern: &str) -> bool {
+    let (Some(p), Some(u)) = (LinkPattern::parse(pattern), split_link(url, false)) else {
+        return false;
+    };
+    if !p.link.scheme.eq_ignore_ascii_case(u.scheme) {
+        return false;
+    }
+    if !glob(
+        p.link.host.to_ascii_lowercase().as_bytes(),
+        u.host.to_ascii_lowercase().as_bytes(),
+    ) {
+        return false;
+    }
+    let path = if u.path.is_empty() { "/" } else { u.path };
+    !p.has_path || glob(p.link.path.as_bytes(), path.as_bytes())
+}
+
+/// `*` matches any run of bytes (the greedy two-pointer match: O(len(p) × len(t))
+/// at worst, on texts as short as URLs).
+fn glob(p: &[u8], t: &[u8]) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +309,38 @@ mod tests {
         );
         assert_eq!(url_scheme("www.microsoft.com"), "");
         assert_eq!(url_rest("mailto:a@b"), "a@b");
+    }
+
+    #[test]
+    fn link_patterns_of_the_spec() {
+        let m = link_matches;
+        assert!(m(
+            "https://contoso.sharepoint.com/sites/a",
+            "https://*.sharepoint.com/*"
+        ));
+        assert!(m("HTTPS://Maps.Apple.COM/?q=1", "https://maps.apple.com"));
+        assert!(m("https://maps.apple.com", "https://maps.apple.com"));
+        assert!(m("https://maps.apple.com/a/b", "https://maps.apple.com"));
+        assert!(!m(
+            "https://maps.apple.com.evil.example/",
+            "https://maps.apple.com"
+        ));
+        assert!(!m(
+            "https://maps.apple.com@evil.example/",
+            "https://maps.apple.com"
+        ));
+        assert!(!m("http://maps.apple.com/", "https://maps.apple.com"));
+        assert!(!m(
+            "https://teams.microsoft.com/x",
+            "https://teams.microsoft.com/l/*"
+        ));
+        assert!(m(
+            "https://teams.microsoft.com/l/chat/0",
+            "https://teams.microsoft.com/l/*"
+        ));
+        assert!(!m("https://a.example/", "not a pattern"));
+        assert!(!m("https:maps.apple.com", "https://maps.apple.com"));
+        assert!(LinkPattern::parse("maps.apple.com").is_none());
+        assert!(LinkPattern::parse("https://*.onedrive.com/*").is_some());
     }
 }

@@ -64,6 +64,11 @@ pub use value::{Value, Version};
 pub const BUNDLED: &str = include_str!("../rules/intune-ios.rules");
 /// The name the bundled policy goes by in diagnostics.
 pub const BUNDLED_NAME: &str = "<bundled>/intune-ios.rules";
+/// The current Intune portal's defaults (spec section 7.5), built on the bundled
+/// policy: `use intune_current`.
+pub const BUNDLED_CURRENT: &str = include_str!("../rules/intune-current.rules");
+/// The name the current defaults go by in diagnostics.
+pub const BUNDLED_CURRENT_NAME: &str = "<bundled>/intune-current.rules";
 /// The bundled policy's own tests and properties (a rule file that uses it).
 pub const BUNDLED_TESTS: &str = include_str!("../rules/intune-ios.tests.rules");
 /// The name of the bundled tests in reports.
@@ -101,6 +106,7 @@ pub struct PolicyBuilder {
     files: Vec<syntax::ast::File>,
     diagnostics: Vec<Diagnostic>,
     bundled: bool,
+    current: bool,
     settings: Option<serde_json::Value>,
     limits: syntax::Limits,
 }
@@ -130,6 +136,21 @@ impl PolicyBuilder {
         self
     }
 
+    /// Adds the current portal's defaults over the bundled policy (also added by
+    /// `use intune_current` in a file).
+    pub fn current_defaults(mut self) -> PolicyBuilder {
+        self = self.bundled();
+        if !self.current {
+            self.current = true;
+            let id = self.sources.add(BUNDLED_CURRENT_NAME, BUNDLED_CURRENT);
+            match syntax::parse_with_limits(id, BUNDLED_CURRENT, &self.limits) {
+                Ok(f) => self.files.insert(1.min(self.files.len()), f),
+                Err(mut d) => self.diagnostics.append(&mut d),
+            }
+        }
+        self
+    }
+
     /// Adds rule text under a name. A file named `intune-ios.rules` is the bundled
     /// policy itself (a checkout's `rules/intune-ios.rules`, named beside files that
     /// `use intune`): it takes the place of the built-in copy, once.
@@ -149,15 +170,33 @@ impl PolicyBuilder {
         if is_bundled && text == BUNDLED {
             return self;
         }
+        let is_current = std::path::Path::new(name)
+            .file_name()
+            .is_some_and(|f| f == "intune-current.rules");
+        if is_current && (self.current || text == BUNDLED_CURRENT) {
+            return self.current_defaults();
+        }
         let id = self.sources.add(name, text);
         match syntax::parse_with_limits(id, text, &self.limits) {
             Ok(f) => {
-                let uses = f
-                    .items
-                    .iter()
-                    .any(|i| matches!(i, syntax::ast::Item::Use(n) if n.text == "intune"));
+                let uses = |name: &str| {
+                    f.items
+                        .iter()
+                        .any(|i| matches!(i, syntax::ast::Item::Use(n) if n.text == name))
+                };
+                let (intune, current) = (uses("intune"), uses("intune_current"));
+                if is_current {
+                    // A checkout's `rules/intune-current.rules`: in the built-in copy's place.
+                    self.current = true;
+                    self = self.bundled();
+                    self.files.insert(1.min(self.files.len()), f);
+                    return self;
+                }
                 self.files.push(f);
-                if uses {
+                if current {
+                    return self.current_defaults();
+                }
+                if intune {
                     return self.bundled();
                 }
             }

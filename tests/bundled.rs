@@ -3,6 +3,7 @@
 //! test` runs them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+#![recursion_limit = "256"] // the spec's defaults, as one `json!`
 
 use apprules::testing::{run, Options};
 use apprules::PolicyBuilder;
@@ -135,7 +136,24 @@ fn every_spec_setting_is_declared_with_its_default() {
         "conditional_launch.min_app_version": [],
         "conditional_launch.min_sdk_version": [],
         "conditional_launch.device_models": "not_configured",
-        "conditional_launch.max_threat_level": "not_configured"
+        "conditional_launch.max_threat_level": "not_configured",
+        // Section 7: every default is "off".
+        "conditional_launch.max_os_version": [],
+        "conditional_launch.disabled_account": "not_configured",
+        "conditional_launch.non_working_time": "not_configured",
+        "conditional_launch.non_working_time_grace_minutes": 0,
+        "conditional_launch.primary_mtd_service": "not_configured",
+        "data_transfer.dialer": "any_app",
+        "data_transfer.dialer_app_scheme": "",
+        "data_transfer.messaging": "any_app",
+        "data_transfer.messaging_app_scheme": "",
+        "data_transfer.exempt_universal_links": [],
+        "data_transfer.managed_universal_links": [],
+        "data_transfer.open_into_org_documents": "allow",
+        "data_transfer.open_from_services": ["onedrive_for_business", "sharepoint", "camera", "photo_library"],
+        "functionality.genmoji": "allow",
+        "functionality.screen_capture": "allow",
+        "functionality.writing_tools": "allow"
     });
     let defaults = defaults.as_object().unwrap();
     assert_eq!(settings.len(), defaults.len());

@@ -272,7 +272,8 @@ fn table_explain_settings_run() {
     assert!(stdout(&o).contains("fired:") && stdout(&o).contains("not fired:"));
     let o = apprules(&["settings", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 36);
+    // 36 settings of the seed, 16 added since (spec section 7.1).
+    assert_eq!(v.as_array().unwrap().len(), 52);
 }
 
 #[test]
@@ -303,6 +304,9 @@ fn graph_import_export_and_eval() {
     assert_eq!(v["minimumRequiredOsVersion"], "14.8");
     let mut facts: serde_json::Value = serde_json::from_str(FACTS).unwrap();
     facts["device"]["os_version"] = serde_json::json!("14.7");
+    // The export configures `appActionIfUnableToAuthenticateUser` (section 7): the
+    // fact it reads is needed.
+    facts["session"]["account_disabled"] = serde_json::json!(false);
     let f = tmp("old.json", facts.to_string().as_bytes());
     let o = apprules(&[
         "eval",

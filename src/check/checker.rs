@@ -36,6 +36,7 @@ pub fn check(
             rules: Vec::new(),
             lints: Vec::new(),
             overrides: Vec::new(),
+            default_sets: IndexMap::new(),
             fact_sets: IndexMap::new(),
             tests: Vec::new(),
             properties: Vec::new(),
@@ -208,10 +209,10 @@ impl Checker {
                 Item::Set(s) => self.set(s),
                 Item::Test(t) => self.test(t),
                 Item::Property(p) => self.property(p),
-                Item::Use(u) if u.text != "intune" => {
+                Item::Use(u) if u.text != "intune" && u.text != "intune_current" => {
                     let d = self
                         .err("E0102", u.span, format!("unknown policy `{}`", u.text))
-                        .with_help("the bundled policy is `use intune`");
+                        .with_help("the bundled policies are `use intune` (the seed's defaults) and `use intune_current` (today's portal defaults)");
                     self.push(d);
                 }
                 _ => {}
@@ -780,6 +781,30 @@ impl Checker {
             return;
         };
         let ty = def.ty.clone();
+        if s.default {
+            if let Some(first) = self.p.default_sets.get(&id) {
+                let place = self.p.sources.locate(*first);
+                let d = self
+                    .err(
+                        "E0101",
+                        s.name.span,
+                        format!(
+                            "the default of setting `{}` is set twice (first at {place})",
+                            s.name.text
+                        ),
+                    )
+                    .with_help("keep one `set default` line per setting");
+                self.push(d);
+                return;
+            }
+            if let Some(v) = self.lit_value(&s.value, &ty) {
+                self.p.default_sets.insert(id, s.span);
+                if let Some((_, def)) = self.p.settings.get_index_mut(id) {
+                    def.default = v;
+                }
+            }
+            return;
+        }
         // A second `set` of one setting (in one file or across files) would make the
         // order of the files decide: never guess which one counts.
         if let Some((_, _, first)) = self.p.overrides.iter().find(|(i, _, _)| *i == id) {

@@ -39,6 +39,8 @@ pub struct Program {
     pub lints: Vec<LintDef>,
     /// `set` overrides from the files, in order.
     pub overrides: Vec<(SettingId, Value, Span)>,
+    /// Settings whose default a `set default` line changed, with the line.
+    pub default_sets: IndexMap<SettingId, Span>,
     /// Named fact sets for tests.
     pub fact_sets: IndexMap<String, (serde_json::Value, Span)>,
     /// Tests.
@@ -466,6 +468,13 @@ impl Program {
             k.objects.extend(self.groups.keys().cloned());
             k
         })
+    }
+
+    /// Whether some fact is declared below `name` (`request.source.scheme` below
+    /// `request.source`).
+    pub fn has_facts_below(&self, name: &str) -> bool {
+        let prefix = format!("{name}.");
+        self.facts.keys().any(|k| k.starts_with(&prefix))
     }
 
     /// The first key of a facts document that no declared fact or group has on its

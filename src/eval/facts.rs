@@ -117,7 +117,7 @@ pub fn bind_with(
     }
     let mut groups = Vec::with_capacity(program.groups.len());
     for g in program.groups.keys() {
-        let (v, _) = lookup(json, g)?;
+        let (v, _) = lookup(program, json, g)?;
         groups.push(matches!(v, Some(v) if !v.is_null()));
     }
     let mut values = Vec::with_capacity(program.facts.len());
@@ -130,7 +130,10 @@ pub fn bind_with(
             values.push(Value::Absent);
             continue;
         }
-        let (found, path) = lookup(json, name)?;
+        let (found, path) = lookup(program, json, name)?;
+        // A fact that is also an object of facts (`request.source`): an object there
+        // is for the facts below it.
+        let found = found.filter(|j| !(j.is_object() && program.has_facts_below(name)));
         let v = match found {
             Some(j) if !j.is_null() => {
                 decode(j, &def.ty, &path).map_err(|error| FactsError::Invalid {
@@ -174,6 +177,7 @@ pub fn json_path(name: &str) -> String {
 /// Follows a dotted name through nested objects. Errors when an intermediate value
 /// is not an object.
 fn lookup<'a>(
+    program: &Program,
     json: &'a serde_json::Value,
     name: &str,
 ) -> Result<(Option<&'a serde_json::Value>, String), FactsError> {
@@ -181,7 +185,9 @@ fn lookup<'a>(
     let mut path = String::from("$");
     for seg in name.split('.') {
         let serde_json::Value::Object(map) = cur else {
-            if cur.is_null() {
+            // `null`, or the value of a fact declared at this path (`request.source`
+            // as a string): nothing below it.
+            if cur.is_null() || program.facts.contains_key(&path[2..]) {
                 return Ok((None, path));
             }
             return Err(FactsError::NotAnObject {
@@ -226,6 +232,10 @@ pub(super) struct Node {
     /// No two children share a name, so the child after the last one matched can be
     /// tried first (records written in schema order match every key at once).
     pub(super) unique: bool,
+    /// The fact declared at this node's own path, when there is one: a value that is
+    /// not an object binds it (`request.source` is an enum for one request kind and an
+    /// object for others).
+    pub(super) leaf: Option<usize>,
 }
 
 /// What binding does with an absent fact.
@@ -317,7 +327,14 @@ impl Schema {
                 let prefix = segs[..=i].join(".");
                 if i + 1 == segs.len() {
                     if let Some(id) = program.facts.get_index_of(name) {
-                        node.children.push((seg.to_string(), Child::Fact(id)));
+                        match node
+                            .children
+                            .iter_mut()
+                            .find(|(k, c)| k == seg && matches!(c, Child::Object(..)))
+                        {
+                            Some((_, Child::Object(n, _))) => n.leaf = Some(id),
+                            _ => node.children.push((seg.to_string(), Child::Fact(id))),
+                        }
                     }
                     break;
                 }
@@ -329,8 +346,21 @@ impl Schema {
                     Some(p) => p,
                     None => {
                         let group = program.groups.get_index_of(&prefix);
+                        // A fact already declared at this path becomes the node's leaf.
+                        let leaf = match node
+                            .children
+                            .iter()
+                            .position(|(k, c)| k == seg && matches!(c, Child::Fact(_)))
+                        {
+                            Some(p) => match node.children.remove(p).1 {
+                                Child::Fact(id) => Some(id),
+                                Child::Object(..) => None,
+                            },
+                            None => None,
+                        };
                         let child = Node {
                             path: prefix.clone(),
+                            leaf,
                             ..Node::default()
                         };
                         node.children
@@ -748,6 +778,40 @@ struct PresenceVisitor<'a, 'b> {
     present: &'b mut bool,
 }
 
+impl PresenceVisitor<'_, '_> {
+    /// A value that is not an object, for a node that is also a fact (`request.source`
+    /// is a string or an object): decoded as that fact. `None` for a plain node.
+    fn leaf<E>(
+        self,
+        decode: impl FnOnce(ValueSeed<'_>) -> Result<Value, E>,
+    ) -> Result<Result<(), E>, Self> {
+        let Some(id) = self.inner.node.leaf else {
+            return Err(self);
+        };
+        let NodeSeed {
+            schema,
+            program,
+            out,
+            ..
+        } = self.inner;
+        let Some((ty, interned)) = schema.types.get(id) else {
+            return Ok(Ok(()));
+        };
+        let v = decode(ValueSeed {
+            ty,
+            interned,
+            fact: program.fact_name(id),
+            item: None,
+            error: &mut out.error,
+        });
+        Ok(v.map(|v| {
+            if let Some(slot) = out.values.get_mut(id) {
+                *slot = v;
+            }
+        }))
+    }
+}
+
 impl<'de> serde::de::Visitor<'de> for PresenceVisitor<'_, '_> {
     type Value = ();
 
@@ -762,22 +826,40 @@ impl<'de> serde::de::Visitor<'de> for PresenceVisitor<'_, '_> {
         serde::de::Visitor::visit_map(self.inner, map)
     }
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
-        serde::de::Visitor::visit_bool(self.inner, v)
+        self.leaf(|s| serde::de::Visitor::visit_bool(s, v))
+            .unwrap_or_else(|me| serde::de::Visitor::visit_bool(me.inner, v))
     }
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
-        serde::de::Visitor::visit_i64(self.inner, v)
+        self.leaf(|s| serde::de::Visitor::visit_i64(s, v))
+            .unwrap_or_else(|me| serde::de::Visitor::visit_i64(me.inner, v))
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
-        serde::de::Visitor::visit_u64(self.inner, v)
+        self.leaf(|s| serde::de::Visitor::visit_u64(s, v))
+            .unwrap_or_else(|me| serde::de::Visitor::visit_u64(me.inner, v))
     }
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
-        serde::de::Visitor::visit_f64(self.inner, v)
+        self.leaf(|s| serde::de::Visitor::visit_f64(s, v))
+            .unwrap_or_else(|me| serde::de::Visitor::visit_f64(me.inner, v))
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
-        serde::de::Visitor::visit_str(self.inner, v)
+        self.leaf(|s| serde::de::Visitor::visit_str(s, v))
+            .unwrap_or_else(|me| serde::de::Visitor::visit_str(me.inner, v))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        serde::de::Visitor::visit_seq(self.inner, seq)
+        if self.inner.node.leaf.is_none() {
+            return serde::de::Visitor::visit_seq(self.inner, seq);
+        }
+        let mut seq = Some(seq);
+        match self.leaf(|s| match seq.take() {
+            Some(q) => serde::de::Visitor::visit_seq(s, q),
+            None => Ok(Value::Absent),
+        }) {
+            Ok(r) => r,
+            Err(me) => match seq.take() {
+                Some(q) => serde::de::Visitor::visit_seq(me.inner, q),
+                None => Ok(()),
+            },
+        }
     }
 }
 

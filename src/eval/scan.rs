@@ -232,7 +232,7 @@ impl<'a> Scanner<'a> {
                     *out.seen.get_mut(*id)? = true;
                 }
                 Some(Child::Object(child, group)) => match self.peek() {
-                    b'n' => self.literal(b"null")?,
+                    b'n' if child.leaf.is_none() => self.literal(b"null")?,
                     b'{' => {
                         self.object(schema, child, out)?;
                         if let Some(g) = group {

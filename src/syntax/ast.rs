@@ -143,9 +143,11 @@ pub struct Gate {
     pub span: Span,
 }
 
-/// `set PATH = VALUE`
+/// `set [default] PATH = VALUE`
 #[derive(Clone, Debug)]
 pub struct SetDecl {
+    /// `set default`: the setting's default changes (not an override).
+    pub default: bool,
     /// The declared name.
     pub name: Name,
     /// The value.

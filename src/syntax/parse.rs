@@ -468,9 +468,19 @@ impl Builder<'_> {
                 })
             }
             Rule::set_decl => {
-                let name = self.name(it.next()?);
+                let mut first = it.next()?;
+                let default = first.as_rule() == Rule::set_default;
+                if default {
+                    first = it.next()?;
+                }
+                let name = self.name(first);
                 let value = self.value(it.next()?)?;
-                Item::Set(SetDecl { name, value, span })
+                Item::Set(SetDecl {
+                    default,
+                    name,
+                    value,
+                    span,
+                })
             }
             Rule::decision_decl => self.decision(span, it)?,
             Rule::let_decl => {

@@ -113,7 +113,12 @@ fn item_text(item: &Item) -> String {
             }
             out
         }
-        Item::Set(s) => format!("set {} = {}", s.name.text, value(&s.value)),
+        Item::Set(s) => format!(
+            "set {}{} = {}",
+            if s.default { "default " } else { "" },
+            s.name.text,
+            value(&s.value)
+        ),
         Item::Decision(d) => {
             let (kw, sep) = match d.policy {
                 HitPolicy::Priority => ("priority", " < "),

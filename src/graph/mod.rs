@@ -7,6 +7,8 @@
 //! are kept as comments and reported as warnings; a value that cannot be read is an
 //! error naming the property.
 
+mod codecs;
+
 use crate::check::ir::Program;
 use crate::value::{Type, Value};
 use indexmap::IndexMap;
@@ -67,8 +69,9 @@ pub const BUILTIN_EXEMPTIONS: [&str; 10] = [
     "calshow",
 ];
 
-/// Graph properties apprules maps to settings.
-pub const MAPPED: [&str; 46] = [
+/// Graph properties apprules maps to settings by hand-written code (the others are
+/// the rows of `codecs`; [`mapped_properties`] lists them all).
+pub const MAPPED: [&str; 38] = [
     "dataBackupBlocked",
     "allowedOutboundDataTransferDestinations",
     "disableProtectionOfManagedOutboundOpenInData",
@@ -99,14 +102,6 @@ pub const MAPPED: [&str; 46] = [
     "disableAppPinIfDevicePinIsSet",
     "organizationalCredentialsRequired",
     "periodOnlineBeforeAccessCheck",
-    "minimumWarningOsVersion",
-    "minimumRequiredOsVersion",
-    "minimumWipeOsVersion",
-    "minimumWarningAppVersion",
-    "minimumRequiredAppVersion",
-    "minimumWipeAppVersion",
-    "minimumRequiredSdkVersion",
-    "minimumWipeSdkVersion",
     "maximumPinRetries",
     "appActionIfMaximumPinRetriesExceeded",
     "periodOfflineBeforeAccessCheck",
@@ -167,6 +162,71 @@ const BOOLEANS: [(&str, &str, &str, &str); 11] = [
 pub const MAPPED_THREAT: [&str; 2] = [
     "maximumAllowedDeviceThreatLevel",
     "mobileThreatDefenseRemediationAction",
+];
+
+/// Whether apprules maps a Graph property to a setting.
+pub fn is_mapped(property: &str) -> bool {
+    MAPPED.contains(&property)
+        || MAPPED_THREAT.contains(&property)
+        || codecs::properties().any(|p| p == property)
+}
+
+/// Every Graph property apprules maps, in mapping order.
+pub fn mapped_properties() -> Vec<&'static str> {
+    MAPPED
+        .iter()
+        .chain(MAPPED_THREAT.iter())
+        .copied()
+        .chain(codecs::properties())
+        .collect()
+}
+
+/// Targeting properties and properties that mean nothing on iOS (spec section 7.6):
+/// kept as comments without a warning.
+const SILENT: [&str; 43] = [
+    "targetedAppManagementLevels",
+    "appGroupType",
+    "previousPinBlockCount",
+    "minimumRequiredPatchVersion",
+    "minimumWarningPatchVersion",
+    "minimumWipePatchVersion",
+    "allowedAndroidDeviceManufacturers",
+    "appActionIfAndroidDeviceManufacturerNotAllowed",
+    "allowedAndroidDeviceModels",
+    "appActionIfAndroidDeviceModelNotAllowed",
+    "requiredAndroidSafetyNetDeviceAttestationType",
+    "appActionIfAndroidSafetyNetDeviceAttestationFailed",
+    "requiredAndroidSafetyNetAppsVerificationType",
+    "appActionIfAndroidSafetyNetAppsVerificationFailed",
+    "requiredAndroidSafetyNetEvaluationType",
+    "screenCaptureBlocked",
+    "disableAppEncryptionIfDeviceEncryptionIsEnabled",
+    "encryptAppData",
+    "keyboardsRestricted",
+    "approvedKeyboards",
+    "exemptedAppPackages",
+    "biometricAuthenticationBlocked",
+    "fingerprintAndBiometricEnabled",
+    "requireClass3Biometrics",
+    "requirePinAfterBiometricChange",
+    "deviceLockRequired",
+    "connectToVpnOnLaunch",
+    "customBrowserPackageId",
+    "customBrowserDisplayName",
+    "customDialerAppPackageId",
+    "customDialerAppDisplayName",
+    "messagingRedirectAppPackageId",
+    "messagingRedirectAppDisplayName",
+    "minimumRequiredCompanyPortalVersion",
+    "minimumWarningCompanyPortalVersion",
+    "minimumWipeCompanyPortalVersion",
+    "blockAfterCompanyPortalUpdateDeferralInDays",
+    "warnAfterCompanyPortalUpdateDeferralInDays",
+    "wipeAfterCompanyPortalUpdateDeferralInDays",
+    "appActionIfDevicePasscodeComplexityLessThanLow",
+    "appActionIfDevicePasscodeComplexityLessThanMedium",
+    "appActionIfDevicePasscodeComplexityLessThanHigh",
+    "appActionIfSamsungKnoxAttestationRequired",
 ];
 
 /// Metadata: tolerated, never reported.
@@ -559,12 +619,14 @@ const NOTIFICATIONS: [(&str, &str); 3] = [
     ("blockOrganizationalData", "block_org_data"),
     ("block", "blocked"),
 ];
-const STORAGE: [(&str, &str); 5] = [
+const STORAGE: [(&str, &str); 7] = [
     ("oneDriveForBusiness", "onedrive_for_business"),
     ("sharePoint", "sharepoint"),
     ("localStorage", "local_storage"),
     ("box", "box"),
     ("photoLibrary", "photo_library"),
+    ("iManage", "imanage"),
+    ("egnyte", "egnyte"),
 ];
 const ENCRYPTION: [&str; 4] = [
     "useDeviceSettings",
@@ -580,7 +642,7 @@ pub const IOS_TYPE: &str = "#microsoft.graph.iosManagedAppProtection";
 /// a facts document or an object with no policy property is named for what it is,
 /// never read as a policy of defaults.
 fn policy_kind(map: &Map<String, J>) -> Result<(), GraphError> {
-    let mapped = |k: &str| MAPPED.contains(&k) || MAPPED_THREAT.contains(&k);
+    let mapped = is_mapped;
     match map.get("@odata.type") {
         Some(J::String(t)) if t.eq_ignore_ascii_case(IOS_TYPE) => return Ok(()),
         Some(J::String(t)) => return Err(GraphError::NotAPolicy(format!("found a `{t}`"))),
@@ -814,44 +876,6 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             json!(r.minutes("periodOnlineBeforeAccessCheck")?.unwrap_or(0)),
         );
     }
-    for (setting, props) in [
-        (
-            "conditional_launch.min_os_version",
-            [
-                ("minimumWarningOsVersion", "warn"),
-                ("minimumRequiredOsVersion", "block"),
-                ("minimumWipeOsVersion", "wipe"),
-            ]
-            .as_slice(),
-        ),
-        (
-            "conditional_launch.min_app_version",
-            [
-                ("minimumWarningAppVersion", "warn"),
-                ("minimumRequiredAppVersion", "block"),
-                ("minimumWipeAppVersion", "wipe"),
-            ]
-            .as_slice(),
-        ),
-        (
-            "conditional_launch.min_sdk_version",
-            [
-                ("minimumRequiredSdkVersion", "block"),
-                ("minimumWipeSdkVersion", "wipe"),
-            ]
-            .as_slice(),
-        ),
-    ] {
-        if props.iter().any(|(p, _)| r.map.contains_key(*p)) {
-            let mut entries = Vec::new();
-            for (p, action) in props {
-                if let Some(v) = r.version(p)? {
-                    entries.push(json!({"version": v, "action": action}));
-                }
-            }
-            set(setting, J::Array(entries));
-        }
-    }
     if r.map.contains_key("maximumPinRetries") {
         let action = r.choice(
             "appActionIfMaximumPinRetriesExceeded",
@@ -966,12 +990,15 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
             );
         }
     }
+    codecs::import(&r, &mut out.settings)?;
     for (k, v) in map {
-        let known = MAPPED.contains(&k.as_str()) || MAPPED_THREAT.contains(&k.as_str());
-        if known || METADATA.contains(&k.as_str()) || k.contains("@odata") {
+        if is_mapped(k) || METADATA.contains(&k.as_str()) || k.contains("@odata") {
             continue;
         }
         out.unmodeled.push((k.clone(), v.clone()));
+        if SILENT.contains(&k.as_str()) {
+            continue;
+        }
         let meaningful = !(v.is_null()
             || v == &json!(false)
             || v == &json!([])
@@ -1140,62 +1167,6 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         "periodOnlineBeforeAccessCheck".into(),
         json!(format_duration(int("access.recheck_after")?)),
     );
-    for (setting, props) in [
-        (
-            "conditional_launch.min_os_version",
-            [
-                ("warn", "minimumWarningOsVersion"),
-                ("block", "minimumRequiredOsVersion"),
-                ("wipe", "minimumWipeOsVersion"),
-            ]
-            .as_slice(),
-        ),
-        (
-            "conditional_launch.min_app_version",
-            [
-                ("warn", "minimumWarningAppVersion"),
-                ("block", "minimumRequiredAppVersion"),
-                ("wipe", "minimumWipeAppVersion"),
-            ]
-            .as_slice(),
-        ),
-        (
-            "conditional_launch.min_sdk_version",
-            [
-                ("block", "minimumRequiredSdkVersion"),
-                ("wipe", "minimumWipeSdkVersion"),
-            ]
-            .as_slice(),
-        ),
-    ] {
-        let entries = get(setting)?;
-        for (action, prop) in props {
-            let mine: Vec<&J> = entries
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter(|e| e.get("action").and_then(J::as_str) == Some(action))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if mine.len() > 1 {
-                return Err(GraphError::Unexportable {
-                    setting: setting.into(),
-                    why: format!(
-                        "Graph holds one `{action}` entry (`{prop}`), the policy has {}",
-                        mine.len()
-                    ),
-                });
-            }
-            m.insert(
-                (*prop).into(),
-                mine.first()
-                    .and_then(|e| e.get("version"))
-                    .cloned()
-                    .unwrap_or(J::Null),
-            );
-        }
-    }
     let attempts = get("conditional_launch.max_pin_attempts")?;
     let attempts = attempts.as_array().cloned().unwrap_or_default();
     if attempts.len() > 1 {
@@ -1311,6 +1282,7 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
             );
         }
     }
+    codecs::export(&get, &mut m)?;
     Ok(J::Object(m))
 }
 
