@@ -257,6 +257,11 @@ impl PolicyBuilder {
         }
     }
 
+    /// Whether the bundled policy is in (a file says `use intune`, or it was added).
+    pub fn uses_bundled(&self) -> bool {
+        self.bundled
+    }
+
     /// The parsed files (for the formatter).
     pub fn files(&self) -> &[syntax::ast::File] {
         &self.files

@@ -16,8 +16,37 @@ struct Cli {
     /// Colors in diagnostics: `auto` (on a terminal), `always`, `never`.
     #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
     color: Color,
+    /// Which defaults the bundled policy starts from: `seed` (the 2020 page, `use
+    /// intune`) or `current` (today's portal, `use intune_current`).
+    #[arg(long, value_enum, global = true, default_value_t = Defaults::Seed)]
+    defaults: Defaults,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The bundled policy's defaults (spec section 7.5).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Defaults {
+    /// The seed's (`use intune`).
+    Seed,
+    /// Today's portal (`use intune_current`).
+    Current,
+}
+
+/// `--defaults current`, set once at start.
+static CURRENT_DEFAULTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The bundled policy, with the defaults `--defaults` asks for, when `b` uses it (or
+/// when `always`).
+fn with_defaults(b: PolicyBuilder, always: bool) -> PolicyBuilder {
+    match (
+        CURRENT_DEFAULTS.load(std::sync::atomic::Ordering::Relaxed),
+        always,
+    ) {
+        (true, _) => b.current_defaults(),
+        (false, true) => b.bundled(),
+        (false, false) => b,
+    }
 }
 
 /// When to color diagnostics.
@@ -350,6 +379,10 @@ fn main() -> ExitCode {
         }
     };
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    CURRENT_DEFAULTS.store(
+        cli.defaults == Defaults::Current,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
@@ -439,9 +472,6 @@ fn read_json(path: &Path) -> Result<serde_json::Value, Fail> {
 
 fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
     let mut b = PolicyBuilder::new();
-    if files.is_empty() {
-        b = b.bundled();
-    }
     for f in files {
         b = if f == Path::new("-") {
             b.source("<stdin>", &read_input(f, 16 << 20)?)
@@ -449,7 +479,9 @@ fn builder(files: &[PathBuf]) -> Result<PolicyBuilder, Fail> {
             b.file(f)?
         };
     }
-    Ok(b)
+    // `--defaults current` on files that `use intune`: `use intune_current` instead.
+    let uses_bundled = files.is_empty() || b.uses_bundled();
+    Ok(with_defaults(b, uses_bundled))
 }
 
 fn policy(
@@ -466,11 +498,8 @@ fn policy(
         for (k, v) in imported.settings {
             overrides.insert(k, v);
         }
-        if files.is_empty() {
-            // the bundled policy is already there
-        } else {
-            b = b.bundled();
-        }
+        // A Graph export is settings of the bundled policy.
+        b = with_defaults(b, true);
     }
     if let Some(s) = settings {
         match read_json(s)? {
@@ -694,8 +723,7 @@ fn run(cmd: Command) -> Result<(), Fail> {
             format,
         } => {
             let b = if files.is_empty() {
-                PolicyBuilder::new()
-                    .bundled()
+                with_defaults(PolicyBuilder::new(), true)
                     .source(apprules::BUNDLED_TESTS_NAME, apprules::BUNDLED_TESTS)
             } else {
                 builder(&files)?
