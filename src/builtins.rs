@@ -34,7 +34,7 @@ pub enum Builtin {
     /// `link_matches(url, pattern)`: the URL matches a link pattern (spec section 7.1):
     /// the same scheme and host (ignoring case, `*` any run of characters), and the
     /// pattern's path (`*` any run, `/` included); a pattern without a path matches any
-    /// path on exactly its host.
+    /// path on exactly its host. With a list of patterns: any of them.
     LinkMatches,
     /// `is_link_pattern(p)`: `p` is a link pattern, `scheme://host[/path]`.
     IsLinkPattern,
@@ -133,7 +133,18 @@ impl Builtin {
                     .any(|c| !c.is_ascii_alphanumeric() && !c.is_whitespace()),
             ),
             Builtin::SimpleSequence => Value::Bool(simple_sequence(text(0)?)),
-            Builtin::LinkMatches => Value::Bool(link_matches(text(0)?, text(1)?)),
+            Builtin::LinkMatches => match args.get(1)? {
+                // A list of patterns: any of them (one table column, however many).
+                Value::List(patterns) => {
+                    let url = text(0)?;
+                    Value::Bool(
+                        patterns
+                            .iter()
+                            .any(|p| p.as_text().is_some_and(|p| link_matches(url, p))),
+                    )
+                }
+                _ => Value::Bool(link_matches(text(0)?, text(1)?)),
+            },
             Builtin::IsLinkPattern => Value::Bool(LinkPattern::parse(text(0)?).is_some()),
         })
     }

@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod builtins;
 pub mod check;
 pub mod compile;

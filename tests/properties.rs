@@ -187,10 +187,15 @@ proptest! {
         vec!["device", "os_version"], vec!["device", "jailbroken"], vec!["session", "minutes_offline"],
         vec!["device", "browsers"], vec!["device"], vec!["request", "kind"], vec!["request", "target"],
         vec!["request", "chars"], vec!["device", "threat_level"], vec!["request"],
+        // Section 7: a fact that is also an object of facts, and the optional facts.
+        vec!["request", "source"], vec!["request", "source", "scheme"], vec!["request", "link_app"],
+        vec!["request", "link_app", "policy_managed"], vec!["session", "working_time"],
+        vec!["session", "account_disabled"],
     ]), bad in prop::sample::select(vec![
         serde_json::json!(null), serde_json::json!("x"), serde_json::json!(-3), serde_json::json!(1e300),
         serde_json::json!([1, "a"]), serde_json::json!({"a": 1}), serde_json::json!(true), serde_json::json!("15.1"),
-        serde_json::json!(["edge", null]),
+        serde_json::json!(["edge", null]), serde_json::json!("camera"),
+        serde_json::json!({"scheme": "x", "policy_managed": true}),
     ])) {
         let policy = apprules::Policy::bundled().unwrap();
         let mut json: serde_json::Value = serde_json::from_str(include_str!("../examples/device.json")).unwrap();

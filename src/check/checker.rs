@@ -1414,18 +1414,23 @@ impl Checker {
             _ => {}
         }
         let mut targs = Vec::new();
-        for a in args {
+        for (i, a) in args.iter().enumerate() {
             let (te, t) = self.expr(a, cx);
-            let ok = matches!(
-                (b, t.strip_optional()),
-                (_, Type::Unknown)
-                    | (Builtin::Len, Type::List(_))
-                    | (
-                        Builtin::Concat,
-                        Type::Int { .. } | Type::Version | Type::Enum(_)
-                    )
-                    | (_, Type::Str { .. })
-            );
+            // `link_matches(url, patterns)`: a list of patterns, any of them.
+            let patterns = b == Builtin::LinkMatches
+                && i == 1
+                && matches!(t.strip_optional(), Type::List(inner) if matches!(**inner, Type::Str { .. } | Type::Unknown));
+            let ok = patterns
+                || matches!(
+                    (b, t.strip_optional()),
+                    (_, Type::Unknown)
+                        | (Builtin::Len, Type::List(_))
+                        | (
+                            Builtin::Concat,
+                            Type::Int { .. } | Type::Version | Type::Enum(_)
+                        )
+                        | (_, Type::Str { .. })
+                );
             if !ok {
                 let d = self.err(
                     "E0205",
