@@ -361,6 +361,89 @@ fn build(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bound, floor, json, build, scale
+    targets = bound, floor, json, build, scale, diff
 }
 criterion_main!(benches);
+
+const ACTIONS: [&str; 3] = ["warn", "block", "wipe"];
+
+/// Distinct device records, as JSON lines.
+fn fleet(n: usize) -> String {
+    let os = ["15.8.2", "16.7.8", "17.4.1", "17.5", "18.0.1"];
+    let mut s = String::new();
+    for i in 0..n {
+        let mut f = base_facts();
+        f["device"]["os_version"] = serde_json::json!(os[i % os.len()]);
+        f["session"]["failed_pin_attempts"] = serde_json::json!(i % 7);
+        f["session"]["minutes_offline"] = serde_json::json!((i * 37) % 2000);
+        f["device"]["jailbroken"] = serde_json::json!(i % 50 == 0);
+        s.push_str(&f.to_string());
+        s.push('\n');
+    }
+    s
+}
+
+/// `apprules diff`: the bundled defaults against the shipped level-2 export; a policy
+/// with 1,000 device models and 20 OS entries against the defaults; and fleet impact
+/// on 50,000 records beside one policy's batch evaluation of the same records.
+fn diff(c: &mut Criterion) {
+    let bundled = Policy::bundled().unwrap();
+    let export: Value = serde_json::from_str(include_str!(
+        "../tests/data/graph/level-2-enterprise-enhanced-data-protection-iOS.json"
+    ))
+    .unwrap();
+    let imported = apprules::graph::import(&export).unwrap();
+    let level2 = bundled.with_settings(&imported.settings_json()).unwrap();
+    let big = bundled
+        .with_settings(&serde_json::json!({
+            "conditional_launch.device_models": {"models": (0..1000).map(|i| format!("iPhone{},{}", i / 10, i % 10)).collect::<Vec<_>>(), "action": "block"},
+            "conditional_launch.min_os_version": (0..20).map(|i| serde_json::json!({"version": format!("{}.{}", 10 + i / 4, i % 4), "action": ACTIONS[i % 3]})).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+    let opts = apprules::analysis::Options::default();
+    let mut g = c.benchmark_group("diff");
+    g.sample_size(10);
+    g.bench_function("defaults_vs_level2", |b| {
+        b.iter(|| apprules::analysis::diff(&bundled, &level2, &opts).unwrap())
+    });
+    g.bench_function("1000_models_20_os_entries", |b| {
+        b.iter(|| apprules::analysis::diff(&bundled, &big, &opts).unwrap())
+    });
+    // The same fleet for both figures (records without `account_disabled`: compared
+    // against a settings change the fleet can answer).
+    let mild = bundled
+        .with_settings(&serde_json::json!({"conditional_launch.min_os_version": [{"version": "16.0", "action": "block"}]}))
+        .unwrap();
+    let fleet = fleet(50_000);
+    g.throughput(Throughput::Elements(50_000));
+    g.bench_function("fleet_impact_50k", |b| {
+        b.iter(|| {
+            apprules::analysis::fleet::impact(
+                &bundled,
+                &mild,
+                fleet.as_bytes(),
+                false,
+                None,
+                &|_| {},
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("batch_eval_50k", |b| {
+        use rayon::prelude::*;
+        let lines: Vec<&str> = fleet.lines().collect();
+        b.iter(|| {
+            lines
+                .par_iter()
+                .map_init(
+                    || (mild.for_thread(), Vec::new()),
+                    |(p, out), l| {
+                        out.clear();
+                        p.evaluate_str_into(l, out).map(|_| out.len()).unwrap_or(0)
+                    },
+                )
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}

@@ -555,6 +555,17 @@ impl Policy {
         eval::facts::bind_str_serde(&self.compiled.program, &self.schema, text)
     }
 
+    /// [`Policy::bind_str`] into `facts`, reusing its buffers (`seen` is scratch): for
+    /// binding many records on one thread.
+    pub fn bind_str_into(
+        &self,
+        text: &str,
+        facts: &mut Facts,
+        seen: &mut Vec<bool>,
+    ) -> Result<(), FactsError> {
+        eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, facts, seen)
+    }
+
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
         with_scratch_facts(|scratch, seen| {

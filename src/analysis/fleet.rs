@@ -40,6 +40,8 @@ const KEPT: usize = 5;
 type Change = Vec<(String, String, String)>;
 
 enum Outcome {
+    /// A blank line: no record.
+    Blank,
     Same,
     Changed(Change, Option<(String, String)>),
     FailOld(String),
@@ -63,34 +65,77 @@ pub fn impact(
         old.allowing_unknown_facts(true),
         new.allowing_unknown_facts(true),
     );
+    let decisions = pairs(&old, &new);
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        // A block of whole lines.
-        let mut lines: Vec<String> = Vec::new();
-        let mut bytes = 0u64;
-        while bytes < 4 << 20 {
-            let mut l = String::new();
-            let n = input.read_line(&mut l)?;
+        // A block of whole lines: 4 MiB read, cut after its last newline.
+        let mut block = std::mem::take(&mut carry);
+        let start = block.len();
+        block.resize(start + (4 << 20), 0);
+        let mut filled = start;
+        while filled < block.len() {
+            let n = input.read(&mut block[filled..])?;
             if n == 0 {
                 break;
             }
-            bytes += n as u64;
-            lines.push(l);
+            filled += n;
         }
-        if lines.is_empty() {
+        block.truncate(filled);
+        let eof = filled < start + (4 << 20);
+        if block.is_empty() {
+            break;
+        }
+        let bytes = (filled - start) as u64;
+        if !eof {
+            match memchr::memrchr(b'\n', &block) {
+                Some(cut) => carry = block.split_off(cut + 1),
+                None => {
+                    // One line longer than the block: read on.
+                    carry = block;
+                    continue;
+                }
+            }
+        }
+        // Slices only here; each worker checks its lines' UTF-8.
+        let lines: Vec<&[u8]> = block.split(|b| *b == b'\n').collect();
+        // The split leaves an empty piece after the last newline.
+        let lines = match lines.split_last() {
+            Some((last, rest)) if last.is_empty() => rest.to_vec(),
+            _ => lines,
+        };
+        if lines.is_empty() && eof {
             break;
         }
         let first = line_no;
         line_no += lines.len();
+        let keep = changed.is_some();
         let results: Vec<(usize, Outcome)> = lines
             .par_iter()
             .enumerate()
             .map_init(
-                || (old.for_thread(), new.for_thread(), Vec::new(), Vec::new()),
-                |(o, n, a, b), (k, text)| (first + k + 1, compare(o, n, a, b, text, reasons)),
+                || {
+                    (
+                        old.for_thread(),
+                        new.for_thread(),
+                        Vec::new(),
+                        Vec::new(),
+                        Scratch::default(),
+                    )
+                },
+                |(o, n, a, b, scratch), (k, text)| {
+                    let text = String::from_utf8_lossy(text);
+                    let r = if reasons {
+                        compare(o, n, a, b, &text, reasons)
+                    } else {
+                        compare_outcomes(o, n, &decisions, &text, keep, a, b, scratch)
+                    };
+                    (first + k + 1, r)
+                },
             )
             .collect();
         for (line, r) in results {
             match r {
+                Outcome::Blank => {}
                 Outcome::Same => impact.records += 1,
                 Outcome::Changed(change, both) => {
                     impact.records += 1;
@@ -126,8 +171,188 @@ pub fn impact(
             }
         }
         progress(bytes);
+        if eof {
+            break;
+        }
     }
     Ok(impact)
+}
+
+/// Each decision of either policy: (name, index in old, index in new, the outcomes
+/// (ranks) whose rows have outputs, in old and in new).
+type Pairs = Vec<(String, Option<usize>, Option<usize>, [Vec<u16>; 2])>;
+
+fn pairs(old: &Policy, new: &Policy) -> Pairs {
+    let mut out: Pairs = Vec::new();
+    for (side, p) in [old, new].into_iter().enumerate() {
+        for (i, t) in p.compiled().tables.iter().enumerate() {
+            let mut ranks: Vec<u16> = t
+                .rows
+                .iter()
+                .filter(|r| !r.outputs.is_empty())
+                .map(|r| r.rank)
+                .collect();
+            ranks.sort_unstable();
+            ranks.dedup();
+            match out.iter_mut().find(|d| *d.0 == *t.name) {
+                Some(d) => {
+                    d.2 = Some(i);
+                    d.3[1] = ranks;
+                }
+                None if side == 0 => {
+                    out.push((t.name.to_string(), Some(i), None, [ranks, Vec::new()]))
+                }
+                None => out.push((t.name.to_string(), None, Some(i), [Vec::new(), ranks])),
+            }
+        }
+    }
+    out
+}
+
+/// Whether an outcome may carry outputs.
+fn with_outputs(o: &crate::Outcome, ranks: &[u16]) -> bool {
+    match o {
+        crate::Outcome::NotTaken => false,
+        crate::Outcome::One(i) => ranks.contains(i),
+        crate::Outcome::Set(set) => set.iter().any(|i| ranks.contains(&i)),
+    }
+}
+
+/// The outcome's name(s), comparable across two programs.
+fn outcome_text(p: &Policy, d: usize, o: &crate::Outcome) -> String {
+    match o {
+        crate::Outcome::NotTaken => "not taken".into(),
+        crate::Outcome::One(i) => p.outcome_name(d, *i).unwrap_or("?").to_string(),
+        crate::Outcome::Set(set) => {
+            let names: Vec<&str> = set.iter().filter_map(|i| p.outcome_name(d, i)).collect();
+            format!("[{}]", names.join(", "))
+        }
+    }
+}
+
+/// Facts bound on one thread, buffers reused record after record.
+#[derive(Default)]
+struct Scratch {
+    old: crate::Facts,
+    new: crate::Facts,
+    seen: Vec<bool>,
+}
+
+/// The fast comparison: facts bound once per side, each decision's outcome by the
+/// outcome path; outputs compared in full only where a decision has them and the
+/// outcomes agree.
+fn compare_outcomes(
+    old: &Policy,
+    new: &Policy,
+    decisions: &Pairs,
+    text: &str,
+    keep: bool,
+    a: &mut Vec<u8>,
+    b: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Outcome {
+    let text = text.trim_end_matches(['\n', '\r']);
+    if text.trim().is_empty() {
+        return Outcome::Blank;
+    }
+    let same_program = std::sync::Arc::ptr_eq(&old.compiled().program, &new.compiled().program);
+    // One program (settings differ): the facts bind the same way, once.
+    let Scratch {
+        old: so,
+        new: sn,
+        seen,
+    } = scratch;
+    let ro = old.bind_str_into(text, so, seen);
+    let (fo, fnew): (&crate::Facts, &crate::Facts) = if same_program {
+        match ro {
+            Ok(()) => (so, so),
+            Err(_) => return Outcome::FailBoth,
+        }
+    } else {
+        let rn = new.bind_str_into(text, sn, seen);
+        match (ro, rn) {
+            (Ok(()), Ok(())) => (so, sn),
+            (Err(_), Err(_)) => return Outcome::FailBoth,
+            (Err(e), Ok(())) => return Outcome::FailOld(e.to_string()),
+            (Ok(()), Err(e)) => return Outcome::FailNew(e.to_string()),
+        }
+    };
+    let mut change: Change = Vec::new();
+    let mut errors = (None, None);
+    for (name, io, inew, outputs) in decisions {
+        let ro = io
+            .map(|i| old.outcome(i, fo))
+            .unwrap_or(Ok(crate::Outcome::NotTaken));
+        let rn = inew
+            .map(|i| new.outcome(i, fnew))
+            .unwrap_or(Ok(crate::Outcome::NotTaken));
+        let (oo, on) = match (ro, rn) {
+            (Ok(x), Ok(y)) => (x, y),
+            (Err(e), Ok(_)) => {
+                errors.0.get_or_insert(e.to_string());
+                continue;
+            }
+            (Ok(_), Err(e)) => {
+                errors.1.get_or_insert(e.to_string());
+                continue;
+            }
+            (Err(e), Err(f)) => {
+                errors.0.get_or_insert(e.to_string());
+                errors.1.get_or_insert(f.to_string());
+                continue;
+            }
+        };
+        let text_of = |p: &Policy, i: &Option<usize>, o: &crate::Outcome| {
+            i.map(|i| outcome_text(p, i, o))
+                .unwrap_or_else(|| "not taken".into())
+        };
+        let equal = if same_program && io == inew {
+            oo == on
+        } else {
+            text_of(old, io, &oo) == text_of(new, inew, &on)
+        };
+        if !equal {
+            change.push((name.clone(), text_of(old, io, &oo), text_of(new, inew, &on)));
+        } else if with_outputs(&oo, &outputs[0]) || with_outputs(&on, &outputs[1]) {
+            let full = |p: &Policy, i: Option<usize>, f: &crate::Facts| {
+                i.and_then(|i| p.evaluate_one(i, f).ok().flatten())
+                    .map(|r| {
+                        let mut j = r.to_json();
+                        if let J::Object(m) = &mut j {
+                            m.remove("reasons");
+                            m.remove("not_enforced");
+                        }
+                        j
+                    })
+            };
+            let (x, y) = (full(old, *io, fo), full(new, *inew, fnew));
+            if x != y {
+                let x = x.unwrap_or(serde_json::json!({"not_taken": true}));
+                let y = y.unwrap_or(serde_json::json!({"not_taken": true}));
+                change.push((name.clone(), super::summary(&x), super::summary(&y)));
+            }
+        }
+    }
+    match errors {
+        (Some(_), Some(_)) => return Outcome::FailBoth,
+        (Some(e), None) => return Outcome::FailOld(e),
+        (None, Some(e)) => return Outcome::FailNew(e),
+        (None, None) => {}
+    }
+    if change.is_empty() {
+        return Outcome::Same;
+    }
+    let both = keep.then(|| {
+        a.clear();
+        b.clear();
+        let _ = old.write_json(fo, a);
+        let _ = new.write_json(fnew, b);
+        (
+            String::from_utf8_lossy(a).into_owned(),
+            String::from_utf8_lossy(b).into_owned(),
+        )
+    });
+    Outcome::Changed(change, both)
 }
 
 fn compare(
@@ -140,7 +365,7 @@ fn compare(
 ) -> Outcome {
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
-        return Outcome::Same;
+        return Outcome::Blank;
     }
     a.clear();
     b.clear();
