@@ -100,7 +100,7 @@ pub fn impact(
         let lines: Vec<&[u8]> = block.split(|b| *b == b'\n').collect();
         // The split leaves an empty piece after the last newline.
         let lines = match lines.split_last() {
-            Some((last, rest)) if last.is_empty() => rest.to_vec(),
+            Some(([], rest)) => rest.to_vec(),
             _ => lines,
         };
         if lines.is_empty() && eof {
@@ -127,7 +127,7 @@ pub fn impact(
                     let r = if reasons {
                         compare(o, n, a, b, &text, reasons)
                     } else {
-                        compare_outcomes(o, n, &decisions, &text, keep, a, b, scratch)
+                        compare_outcomes(o, n, &decisions, &text, keep, scratch)
                     };
                     (first + k + 1, r)
                 },
@@ -236,6 +236,9 @@ struct Scratch {
     old: crate::Facts,
     new: crate::Facts,
     seen: Vec<bool>,
+    /// The two decisions' JSON, for `--changed`.
+    a: Vec<u8>,
+    b: Vec<u8>,
 }
 
 /// The fast comparison: facts bound once per side, each decision's outcome by the
@@ -247,8 +250,6 @@ fn compare_outcomes(
     decisions: &Pairs,
     text: &str,
     keep: bool,
-    a: &mut Vec<u8>,
-    b: &mut Vec<u8>,
     scratch: &mut Scratch,
 ) -> Outcome {
     let text = text.trim_end_matches(['\n', '\r']);
@@ -261,6 +262,8 @@ fn compare_outcomes(
         old: so,
         new: sn,
         seen,
+        a,
+        b,
     } = scratch;
     let ro = old.bind_str_into(text, so, seen);
     let (fo, fnew): (&crate::Facts, &crate::Facts) = if same_program {
