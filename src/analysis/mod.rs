@@ -657,10 +657,44 @@ fn describe_values(space: &Space, i: usize, b: &Boxed, values: &[&Value]) -> Str
         .any(|(_, c, _)| !matches!(c, crate::compile::table::CExpr::Fact(_)));
     match &dim.ty {
         Type::Int { .. } | Type::Version => intervals(space, i, b),
+        Type::List(_) => {
+            // By element: in every list of the region, or in none.
+            let lists: Vec<&Value> = values.to_vec();
+            let mut elems: Vec<&Value> = Vec::new();
+            for c in &dim.classes {
+                for m in &c.members {
+                    if let Value::List(items) = m {
+                        for e in items.iter() {
+                            if !elems.contains(&e) {
+                                elems.push(e);
+                            }
+                        }
+                    }
+                }
+            }
+            let has = |l: &Value, e: &Value| matches!(l, Value::List(items) if items.contains(e));
+            let mut parts = Vec::new();
+            for e in elems {
+                let shown = crate::compile::display_plain(e);
+                if lists.iter().all(|l| has(l, e)) {
+                    parts.push(format!("{shown} in {name}"));
+                } else if lists.iter().all(|l| !has(l, e)) {
+                    parts.push(format!("{shown} not in {name}"));
+                }
+            }
+            if parts.is_empty() {
+                format!("{name} in some of its values")
+            } else {
+                parts.join(" and ")
+            }
+        }
         Type::Str { .. } if has_builtin => {
             // By what the builtins say of it.
             let mut parts = Vec::new();
             for (text, col, _) in &dim.columns {
+                if matches!(col, crate::compile::table::CExpr::Fact(_)) {
+                    continue;
+                }
                 let vals = |pred: &dyn Fn(usize) -> bool| {
                     let mut vs: Vec<String> = dim
                         .classes
