@@ -233,8 +233,18 @@ fn split_link(url: &str, wildcards: bool) -> Option<Link<'_>> {
     if path.chars().any(char::is_whitespace) || path.contains('\\') {
         return None;
     }
+    // A host longer than DNS allows, or a path past any real link: never a match
+    // (fail closed), and matching stays bounded on hostile input.
+    if host.len() > MAX_HOST || path.len() > MAX_PATH {
+        return None;
+    }
     Some(Link { scheme, host, path })
 }
+
+/// The longest host a link may have (DNS: 253).
+const MAX_HOST: usize = 253;
+/// The longest path a link is matched on.
+const MAX_PATH: usize = 8192;
 
 /// A parsed link pattern.
 struct LinkPattern<'a> {

@@ -620,6 +620,11 @@ fn link_patterns_of_the_spec() {
         "https://to-do.microsoft.com/sharing?x=1",
         "https://to-do.microsoft.com/sharing*"
     ));
+    // Hostile sizes: a host longer than DNS allows, a path past any real link.
+    let long_host = format!("https://{}.sharepoint.com/", "a".repeat(300));
+    assert!(!link_matches(&long_host, "https://*.sharepoint.com/*"));
+    let long_path = format!("https://x.sharepoint.com/{}", "a*".repeat(10_000));
+    assert!(!link_matches(&long_path, "https://*.sharepoint.com/*"));
     // The path keeps its case.
     assert!(!link_matches("https://a.example/A", "https://a.example/a"));
     // Anything a browser might read differently matches nothing.
