@@ -40,6 +40,7 @@ pub mod fmt;
 pub mod graph;
 pub mod json;
 pub mod logic;
+pub mod lsp;
 pub mod outcome;
 pub mod reference;
 pub mod settings;

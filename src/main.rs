@@ -133,6 +133,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// A Language Server Protocol server for rule files, on stdio (editors/README.md).
+    Lsp,
     /// Print the compiled decision tables.
     Table {
         /// Rule files (none: the bundled policy).
@@ -670,6 +672,11 @@ fn run(cmd: Command) -> Result<(), Fail> {
             changed.as_deref(),
             format,
         ),
+        Command::Lsp => {
+            let stdin = std::io::stdin();
+            apprules::lsp::serve(stdin.lock(), std::io::stdout().lock())
+                .map_err(|e| bad(format!("error: lsp: {e}")))
+        }
         Command::Table { files, settings } => {
             let p = policy(&files, settings.as_ref(), None)?;
             out!("{}", apprules::compile::print::tables(p.compiled()));
