@@ -293,40 +293,9 @@ fn publish(out: &mut impl Write, uri: &str, items: Vec<J>) -> std::io::Result<()
 fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
     let b = PolicyBuilder::new().source(name, text);
     let files = b.files().to_vec();
-    match b.build() {
-        Ok(p) => {
-            let sources = p.program().sources.clone();
-            let report = p.warnings();
-            let diags = report
-                .diagnostics
-                .into_iter()
-                .map(|d| (d, sources.clone()))
-                .collect();
-            (
-                Analysis {
-                    sources,
-                    files,
-                    program: Some(Arc::new(p.program().clone())),
-                },
-                diags,
-            )
-        }
-        Err(Error::Rules(report)) => {
-            let sources = report.sources.clone();
-            let diags = report
-                .diagnostics
-                .into_iter()
-                .map(|d| (d, sources.clone()))
-                .collect();
-            (
-                Analysis {
-                    sources,
-                    files,
-                    program: None,
-                },
-                diags,
-            )
-        }
+    let (report, program) = match b.build() {
+        Ok(p) => (p.warnings(), Some(Arc::new(p.program().clone()))),
+        Err(Error::Rules(report)) => (report, None),
         Err(e) => {
             let mut sources = Sources::new();
             sources.add(name, text);
@@ -339,15 +308,28 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
                 help: None,
             };
             (
-                Analysis {
-                    sources: sources.clone(),
-                    files,
-                    program: None,
+                crate::Report {
+                    sources,
+                    diagnostics: vec![d],
                 },
-                vec![(d, sources)],
+                None,
             )
         }
-    }
+    };
+    let sources = report.sources.clone();
+    let diags = report
+        .diagnostics
+        .into_iter()
+        .map(|d| (d, sources.clone()))
+        .collect();
+    (
+        Analysis {
+            sources,
+            files,
+            program,
+        },
+        diags,
+    )
 }
 
 /// A diagnostic of this document as LSP JSON (those of other files are left out; a
