@@ -361,7 +361,7 @@ fn build(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bound, floor, json, build, scale, diff
+    targets = bound, floor, json, build, scale, diff, lsp
 }
 criterion_main!(benches);
 
@@ -443,6 +443,30 @@ fn diff(c: &mut Criterion) {
                     },
                 )
                 .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+/// `apprules lsp`: one keystroke in an 800-line document (the bundled policy with it):
+/// the change message in, its diagnostics out.
+fn lsp(c: &mut Criterion) {
+    let rules = String::from("use intune\n")
+        + &(0..200)
+            .map(|i| format!("setting custom.s{i}: int >= 0 = {i} \"s\"\nrule r{i} about custom.s{i}\n  when session.minutes_offline > custom.s{i}\n  then launch = block \"x\"\n"))
+            .collect::<String>();
+    let msg = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": "file:///tmp/bench.rules", "version": 2},
+        "contentChanges": [{"text": rules}]}})
+    .to_string();
+    let framed = format!("Content-Length: {}\r\n\r\n{msg}", msg.len());
+    let mut g = c.benchmark_group("lsp");
+    g.sample_size(20);
+    g.bench_function("keystroke_800_lines", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            apprules::lsp::serve(framed.as_bytes(), &mut out).unwrap();
+            out.len()
         })
     });
     g.finish();
