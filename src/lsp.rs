@@ -162,6 +162,7 @@ fn handle(
                 "hoverProvider": true,
                 "completionProvider": {"triggerCharacters": ["."]},
                 "definitionProvider": true,
+                "referencesProvider": true,
                 "documentSymbolProvider": true,
                 "documentFormattingProvider": true,
             },
@@ -219,6 +220,16 @@ fn handle(
                 docs.get(uri.as_str())
                     .and_then(|d| definition(d, uri.as_str(), pos))
                     .unwrap_or(J::Null),
+            )
+        }
+        "textDocument/references" => {
+            let p: lsp::ReferenceParams = parse(params)?;
+            let uri = p.text_document_position.text_document.uri;
+            let pos = p.text_document_position.position;
+            Reply::Result(
+                docs.get(uri.as_str())
+                    .map(|d| references(d, uri.as_str(), pos))
+                    .unwrap_or(json!([])),
             )
         }
         "textDocument/documentSymbol" => {
@@ -574,6 +585,49 @@ fn definition(d: &Doc, uri: &str, pos: lsp::Position) -> Option<J> {
         }
     }
     None
+}
+
+/// Every use of the name under the cursor, in the document and the files it uses
+/// (whole dotted names only: `device.model` is not in `device.model_x`).
+fn references(d: &Doc, uri: &str, pos: lsp::Position) -> J {
+    let at = offset(&d.text, pos);
+    let Some((_, _, word)) = word_at(&d.text, at) else {
+        return json!([]);
+    };
+    let word = word.trim_matches('.').to_string();
+    let Some(a) = &d.analysis else {
+        return json!([]);
+    };
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut out = Vec::new();
+    for (_, file) in a.sources.iter() {
+        let (target, text) = if file.name == d.name {
+            (uri.to_string(), d.text.as_str())
+        } else {
+            match bundled_uri(&file.name, &file.text) {
+                Some(u) => (u, file.text.as_str()),
+                None => continue,
+            }
+        };
+        for (i, _) in text.match_indices(word.as_str()) {
+            let before = text[..i].chars().next_back();
+            let after = text[i + word.len()..].chars().next();
+            if before.is_some_and(is_word) || after.is_some_and(|c| is_word(c) && c != '.') {
+                continue;
+            }
+            // A prefix of a longer path (`device` in `device.model`) is not a use.
+            if after == Some('.')
+                && text[i + word.len() + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            out.push(json!({"uri": target, "range": range_of(text, i, i + word.len())}));
+        }
+    }
+    J::Array(out)
 }
 
 /// A bundled file, written once to a read-only cache directory, as a `file:` URI.

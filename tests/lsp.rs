@@ -196,6 +196,21 @@ fn an_editor_session() {
         .nth(line)
         .unwrap()
         .contains("fact device.jailbroken"));
+    // Find references: the use in this file and the declaration and uses in the
+    // bundled policy.
+    let refs = c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 12}, "context": {"includeDeclaration": true}}),
+    );
+    let refs = refs["result"].as_array().unwrap();
+    assert!(refs.iter().any(|r| r["uri"] == json!(uri)), "{refs:?}");
+    assert!(
+        refs.iter()
+            .filter(|r| r["uri"].as_str().unwrap().ends_with("intune-ios.rules"))
+            .count()
+            >= 2,
+        "{refs:?}"
+    );
     // Symbols and formatting.
     let s = c.request(
         "textDocument/documentSymbol",
