@@ -532,7 +532,7 @@ fn decision_diff(
     }
     let merged = merge(space, leaves);
     let mut regions = Vec::new();
-    for (b, o, n) in merged {
+    for (b, _, _) in merged {
         let Some((_, w)) = witness(space, &b) else {
             continue;
         };
@@ -542,7 +542,6 @@ fn decision_diff(
         if wo == wn {
             continue;
         }
-        let _ = (o, n);
         regions.push(Region {
             constraints: describe(space, &b),
             old: wo,

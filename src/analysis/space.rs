@@ -95,6 +95,8 @@ pub(crate) struct Space {
     pub dims: Vec<Dim>,
     /// Per side, per decision name: the rows (and `only when` alternatives).
     pub rows: [HashMap<String, Vec<SymRow>>; 2],
+    /// Per side, per table, per column: the dimension it reads.
+    cols: [Vec<Vec<Option<usize>>>; 2],
 }
 
 /// The dimension a column reads: `None` for a constant; an error for a column of
@@ -498,7 +500,6 @@ impl Space {
                 .filter(|(_, (n, k))| *k == Kind::Fact && within(n))
                 .max_by_key(|(_, (n, _))| n.len())
                 .map(|(i, _)| i);
-            d.forced = false;
         }
         for (d, ok) in dims.iter_mut().zip(&absent_ok) {
             d.forced = d.kind == Kind::Fact && ok[0] != ok[1];
@@ -556,7 +557,7 @@ impl Space {
                 .any(|(t, _, _)| t.contains("url") || t.contains("link"));
             let mut sigs: Vec<(Vec<Tri>, Class)> = Vec::new();
             for v in cands {
-                let sig = signature(&dim.columns, sides, &cols, di, &v);
+                let sig = signature(sides, &cols, di, &v);
                 match sigs.iter_mut().find(|(s, _)| *s == sig) {
                     Some((_, c)) => c.members.push(v),
                     None => sigs.push((
@@ -591,19 +592,19 @@ impl Space {
                 for r in &t.rows {
                     let tests: Vec<(usize, &Test)> =
                         r.tests.iter().map(|(c, t)| (*c as usize, t)).collect();
-                    let mut row = sym_row(&tests, t, per_col, &dims, &c.program, side, sides);
+                    let mut row = sym_row(&tests, t, per_col, &dims, &c.program);
                     row.instance = Some(r.instance);
                     row.shadow = r.shadow.is_some();
                     out.push(row);
                 }
                 for alt in t.only_when.iter().flat_map(|w| &w.alternatives) {
                     let tests: Vec<(usize, &Test)> = alt.iter().map(|(c, t)| (*c, t)).collect();
-                    out.push(sym_row(&tests, t, per_col, &dims, &c.program, side, sides));
+                    out.push(sym_row(&tests, t, per_col, &dims, &c.program));
                 }
                 rows[side].insert(t.name.to_string(), out);
             }
         }
-        Ok(Space { dims, rows })
+        Ok(Space { dims, rows, cols })
     }
 
     /// The class of a value of a dimension (as bound facts hold it), if any.
@@ -612,11 +613,9 @@ impl Space {
         if matches!(v, Value::Absent) {
             return dim.absent();
         }
-        let cols = side_columns(sides, &self.dims);
-        let sig = signature(&dim.columns, sides, &cols, d, v);
+        let sig = signature(sides, &self.cols, d, v);
         dim.classes.iter().position(|c| {
-            !matches!(c.value, Value::Absent)
-                && signature(&dim.columns, sides, &cols, d, &c.value) == sig
+            !matches!(c.value, Value::Absent) && signature(sides, &self.cols, d, &c.value) == sig
         })
     }
 }
@@ -644,31 +643,9 @@ fn nicest(members: &[Value], url_like: bool) -> &Value {
         .unwrap_or(&Value::Absent)
 }
 
-/// Per side, per table, per column: the dimension it reads.
-fn side_columns(sides: [&Compiled; 2], dims: &[Dim]) -> [Vec<Vec<Option<usize>>>; 2] {
-    let names: HashMap<String, usize> = dims
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.name.clone(), i))
-        .collect();
-    let per = |c: &Compiled| -> Vec<Vec<Option<usize>>> {
-        c.tables
-            .iter()
-            .map(|t| {
-                t.columns
-                    .iter()
-                    .map(|col| column_dim(col, &c.program, &names).ok().flatten())
-                    .collect()
-            })
-            .collect()
-    };
-    [per(sides[0]), per(sides[1])]
-}
-
 /// What every cell over dimension `d` says of value `v` (on each side: a fact absent
 /// there takes that side's default).
 fn signature(
-    _columns: &[(String, CExpr, usize)],
     sides: [&Compiled; 2],
     cols: &[Vec<Vec<Option<usize>>>; 2],
     d: usize,
@@ -713,8 +690,6 @@ fn sym_row(
     per_col: &[Option<usize>],
     dims: &[Dim],
     program: &Program,
-    side: usize,
-    _sides: [&Compiled; 2],
 ) -> SymRow {
     let mut by_col: Vec<(usize, Vec<&Test>)> = Vec::new();
     for (ci, test) in tests {
@@ -759,6 +734,5 @@ fn sym_row(
             }
         }
     }
-    let _ = side;
     row
 }
