@@ -448,11 +448,11 @@ fn diff(c: &mut Criterion) {
     g.finish();
 }
 
-/// `apprules lsp`: one keystroke in an 800-line document (the bundled policy with it):
+/// `apprules lsp`: one keystroke in a 1,000-line document (the bundled policy with it):
 /// the change message in, its diagnostics out.
 fn lsp(c: &mut Criterion) {
     let rules = String::from("use intune\n")
-        + &(0..200)
+        + &(0..250)
             .map(|i| format!("setting custom.s{i}: int >= 0 = {i} \"s\"\nrule r{i} about custom.s{i}\n  when session.minutes_offline > custom.s{i}\n  then launch = block \"x\"\n"))
             .collect::<String>();
     let msg = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
@@ -462,7 +462,20 @@ fn lsp(c: &mut Criterion) {
     let framed = format!("Content-Length: {}\r\n\r\n{msg}", msg.len());
     let mut g = c.benchmark_group("lsp");
     g.sample_size(20);
-    g.bench_function("keystroke_800_lines", |b| {
+    g.bench_function("keystroke_1000_lines", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            apprules::lsp::serve(framed.as_bytes(), &mut out).unwrap();
+            out.len()
+        })
+    });
+    // What an editor asks after each keystroke: the change, then semantic tokens.
+    let tokens =
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "textDocument/semanticTokens/full",
+        "params": {"textDocument": {"uri": "file:///tmp/bench.rules"}}})
+        .to_string();
+    let framed = format!("{framed}Content-Length: {}\r\n\r\n{tokens}", tokens.len());
+    g.bench_function("keystroke_and_tokens_1000_lines", |b| {
         b.iter(|| {
             let mut out = Vec::new();
             apprules::lsp::serve(framed.as_bytes(), &mut out).unwrap();

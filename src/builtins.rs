@@ -92,6 +92,43 @@ impl Builtin {
         }
     }
 
+    /// The signature and what it computes, as shown by editors.
+    pub fn signature(self) -> String {
+        let (args, what) = match self {
+            Builtin::Len => (
+                "string | list",
+                "the length in characters, or the number of items",
+            ),
+            Builtin::UrlScheme => (
+                "url: string",
+                "the scheme before `:`, compared ignoring case",
+            ),
+            Builtin::UrlRest => ("url: string", "what follows `scheme://` (or `scheme:`)"),
+            Builtin::UrlAfterScheme => ("url: string", "what follows the scheme's `:`, as it is"),
+            Builtin::Concat => ("string, string, …", "the strings joined"),
+            Builtin::IsDigits => ("s: string", "whether every character is a digit"),
+            Builtin::HasLetter => ("s: string", "whether some character is a letter"),
+            Builtin::HasDigit => ("s: string", "whether some character is a digit"),
+            Builtin::HasSpecial => (
+                "s: string",
+                "whether some character is neither letter nor digit",
+            ),
+            Builtin::SimpleSequence => (
+                "pin: string",
+                "whether a 3-character window repeats one character or ascends by one (111, 123)",
+            ),
+            Builtin::LinkMatches => (
+                "url: string, pattern: string | list of string",
+                "whether the URL matches a universal-link pattern (`*` wildcards in host and path)",
+            ),
+            Builtin::IsLinkPattern => (
+                "pattern: string",
+                "whether the text is a valid universal-link pattern",
+            ),
+        };
+        format!("{}({args}) → {}: {what}", self.name(), self.result())
+    }
+
     /// The number of arguments (`None`: one or more).
     pub fn arity(self) -> Option<usize> {
         match self {

@@ -368,6 +368,11 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The compiled policy, shared.
+    pub(crate) fn shared(&self) -> Arc<compile::Compiled> {
+        self.compiled.clone()
+    }
+
     /// The bundled Intune policy with its defaults.
     pub fn bundled() -> Result<Policy, Error> {
         PolicyBuilder::new().bundled().build()

@@ -283,7 +283,17 @@ pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
 
 /// Runs the tests and properties whose name contains `filter` (all when `None`).
 pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>) -> TestReport {
-    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f));
+    run_where(program, opts, |name, _| {
+        filter.is_none_or(|f| name.contains(f))
+    })
+}
+
+/// Runs the tests and properties that `wanted` picks, by name and declaration span.
+pub fn run_where(
+    program: Arc<Program>,
+    opts: &Options,
+    wanted: impl Fn(&str, crate::source::Span) -> bool,
+) -> TestReport {
     let mut report = TestReport {
         rules: program
             .rules
@@ -307,7 +317,7 @@ pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>)
         program: program.clone(),
         by_settings: HashMap::new(),
     };
-    for t in program.tests.iter().filter(|t| wanted(&t.name)) {
+    for t in program.tests.iter().filter(|t| wanted(&t.name, t.span)) {
         let failure = run_test(&mut cache, t, &mut report.covered);
         report.tests.push(Outcome {
             name: t.name.clone(),
@@ -315,7 +325,11 @@ pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>)
             failure,
         });
     }
-    for p in program.properties.iter().filter(|p| wanted(&p.name)) {
+    for p in program
+        .properties
+        .iter()
+        .filter(|p| wanted(&p.name, p.span))
+    {
         let failure = run_property(&mut cache, p, opts);
         report.properties.push(Outcome {
             name: p.name.clone(),

@@ -4,18 +4,28 @@
 //! the first malformed message): a message that is not JSON gets a JSON-RPC parse
 //! error, an unknown method `MethodNotFound`, and the server goes on. The message types
 //! are `lsp-types`'. Every open document is checked whole on each change (the bundled
-//! policy with it): diagnostics of the checker and the compiler's lints, hover,
-//! completion, go to definition (into the bundled files, written once to a read-only
-//! cache directory), document symbols and formatting.
+//! policy with it): diagnostics of the checker and the compiler's lints. The features
+//! each have a file: [`hover`], [`complete`], [`navigate`] (definition, references,
+//! outline), [`tokens`] (semantic tokens), [`lens`] (run tests); [`text`] converts
+//! positions.
 
+mod complete;
+mod hover;
+mod lens;
+mod navigate;
+mod text;
+mod tokens;
+
+use crate::compile::Compiled;
 use crate::source::Sources;
-use crate::syntax::ast::{File, Item, Name};
+use crate::syntax::ast::File;
 use crate::{Diagnostic, Error, PolicyBuilder, Severity};
 use lsp_types as lsp;
 use serde_json::{json, Value as J};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
+use text::{end_of, range_of};
 
 /// The largest message read (a bigger one is skipped with an error response).
 const MAX_MESSAGE: usize = 64 << 20;
@@ -32,7 +42,24 @@ struct Doc {
 struct Analysis {
     sources: Sources,
     files: Vec<File>,
-    program: Option<Arc<crate::check::ir::Program>>,
+    /// The document's policy, compiled (`None` when it has errors).
+    compiled: Option<Arc<Compiled>>,
+}
+
+/// The document's compiled policy, when it has no errors.
+fn compiled(d: &Doc) -> Option<Arc<Compiled>> {
+    d.analysis.as_ref().and_then(|a| a.compiled.clone())
+}
+
+/// The document's compiled policy, or the bundled one while the document has errors
+/// (so that hover and completion still know the bundled names).
+fn compiled_of(d: &Doc) -> Option<Arc<Compiled>> {
+    static BUNDLED: std::sync::OnceLock<Option<Arc<Compiled>>> = std::sync::OnceLock::new();
+    compiled(d).or_else(|| {
+        BUNDLED
+            .get_or_init(|| crate::Policy::bundled().ok().map(|p| p.shared()))
+            .clone()
+    })
 }
 
 /// Serves one client until `exit` or the end of input.
@@ -165,6 +192,9 @@ fn handle(
                 "referencesProvider": true,
                 "documentSymbolProvider": true,
                 "documentFormattingProvider": true,
+                "semanticTokensProvider": tokens::capability(),
+                "codeLensProvider": {"resolveProvider": false},
+                "executeCommandProvider": {"commands": [lens::RUN_ONE, lens::RUN_FILE]},
             },
             "serverInfo": {"name": "apprules", "version": env!("CARGO_PKG_VERSION")},
         })),
@@ -198,7 +228,7 @@ fn handle(
             let p: lsp::HoverParams = parse(params)?;
             let uri = p.text_document_position_params.text_document.uri;
             let pos = p.text_document_position_params.position;
-            match docs.get(uri.as_str()).and_then(|d| hover(d, pos)) {
+            match docs.get(uri.as_str()).and_then(|d| hover::hover(d, pos)) {
                 Some(h) => Reply::Result(json!({"contents": {"kind": "markdown", "value": h}})),
                 None => Reply::Result(J::Null),
             }
@@ -208,7 +238,7 @@ fn handle(
             let uri = p.text_document_position.text_document.uri;
             let pos = p.text_document_position.position;
             Reply::Result(match docs.get(uri.as_str()) {
-                Some(d) => completion(d, pos),
+                Some(d) => complete::completion(d, pos),
                 None => json!([]),
             })
         }
@@ -218,7 +248,7 @@ fn handle(
             let pos = p.text_document_position_params.position;
             Reply::Result(
                 docs.get(uri.as_str())
-                    .and_then(|d| definition(d, uri.as_str(), pos))
+                    .and_then(|d| navigate::definition(d, uri.as_str(), pos))
                     .unwrap_or(J::Null),
             )
         }
@@ -228,7 +258,7 @@ fn handle(
             let pos = p.text_document_position.position;
             Reply::Result(
                 docs.get(uri.as_str())
-                    .map(|d| references(d, uri.as_str(), pos))
+                    .map(|d| navigate::references(d, uri.as_str(), pos))
                     .unwrap_or(json!([])),
             )
         }
@@ -236,7 +266,7 @@ fn handle(
             let p: lsp::DocumentSymbolParams = parse(params)?;
             Reply::Result(
                 docs.get(p.text_document.uri.as_str())
-                    .map(symbols)
+                    .map(navigate::symbols)
                     .unwrap_or(json!([])),
             )
         }
@@ -252,6 +282,46 @@ fn handle(
                     Err(_) => Reply::Error(-32803, "the document has syntax errors".into()),
                 },
                 None => Reply::Result(J::Null),
+            }
+        }
+        "textDocument/semanticTokens/full" => {
+            let p: lsp::SemanticTokensParams = parse(params)?;
+            Reply::Result(
+                docs.get(p.text_document.uri.as_str())
+                    .map(tokens::tokens)
+                    .unwrap_or(J::Null),
+            )
+        }
+        "textDocument/codeLens" => {
+            let p: lsp::CodeLensParams = parse(params)?;
+            let uri = p.text_document.uri.as_str();
+            Reply::Result(
+                docs.get(uri)
+                    .map(|d| lens::lenses(d, uri))
+                    .unwrap_or(json!([])),
+            )
+        }
+        "workspace/executeCommand" => {
+            let p: lsp::ExecuteCommandParams = parse(params)?;
+            let arg = |i: usize| p.arguments.get(i).and_then(J::as_str);
+            let Some(d) = arg(0).and_then(|u| docs.get(u)) else {
+                return Ok(Reply::Error(
+                    -32602,
+                    "the first argument must be the URI of an open document".into(),
+                ));
+            };
+            match lens::run(d, &p.command, arg(1)) {
+                Ok(result) => {
+                    let kind = if result["failed"] == 0 { 3 } else { 1 };
+                    send(
+                        out,
+                        &json!({"jsonrpc": "2.0", "method": "window/showMessage",
+                                "params": {"type": kind, "message": result["message"]}}),
+                    )
+                    .map_err(|e| e.to_string())?;
+                    Reply::Result(result)
+                }
+                Err(e) => Reply::Error(-32803, e),
             }
         }
         m if m.starts_with("$/") => Reply::None,
@@ -305,7 +375,7 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
     let b = PolicyBuilder::new().source(name, text);
     let files = b.files().to_vec();
     let (report, program) = match b.build() {
-        Ok(p) => (p.warnings(), Some(Arc::new(p.program().clone()))),
+        Ok(p) => (p.warnings(), Some(p.shared())),
         Err(Error::Rules(report)) => (report, None),
         Err(e) => {
             let mut sources = Sources::new();
@@ -337,7 +407,7 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
         Analysis {
             sources,
             files,
-            program,
+            compiled: program,
         },
         diags,
     )
@@ -368,308 +438,4 @@ fn diagnostic_json(d: &Diagnostic, sources: &Sources, doc: &Doc) -> Option<J> {
         "source": "apprules",
         "message": message,
     }))
-}
-
-/// A byte offset as an LSP position: line, and UTF-16 code units into it.
-fn position(text: &str, offset: usize) -> J {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count();
-    let start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col: usize = text
-        .get(start..offset)
-        .unwrap_or_default()
-        .chars()
-        .map(char::len_utf16)
-        .sum();
-    json!({"line": line, "character": col})
-}
-
-fn range_of(text: &str, start: usize, end: usize) -> J {
-    json!({"start": position(text, start), "end": position(text, end)})
-}
-
-fn end_of(text: &str) -> J {
-    position(text, text.len())
-}
-
-/// An LSP position as a byte offset.
-fn offset(text: &str, pos: lsp::Position) -> usize {
-    let mut line_start = 0usize;
-    for _ in 0..pos.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let line = &text[line_start..];
-    let mut units = 0u32;
-    for (i, c) in line.char_indices() {
-        if units >= pos.character || c == '\n' {
-            return line_start + i;
-        }
-        units += c.len_utf16() as u32;
-    }
-    text.len()
-}
-
-/// The dotted name around an offset, with its byte range.
-fn word_at(text: &str, at: usize) -> Option<(usize, usize, &str)> {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-    let start = text[..at]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word(*c))
-        .last()
-        .map(|(i, _)| i)
-        .unwrap_or(at);
-    let end = text[at..]
-        .char_indices()
-        .find(|(_, c)| !is_word(*c))
-        .map(|(i, _)| at + i)
-        .unwrap_or(text.len());
-    (start < end).then(|| (start, end, &text[start..end]))
-}
-
-fn program_of(d: &Doc) -> Option<Arc<crate::check::ir::Program>> {
-    d.analysis
-        .as_ref()
-        .and_then(|a| a.program.clone())
-        .or_else(|| {
-            crate::Policy::bundled()
-                .ok()
-                .map(|p| Arc::new(p.program().clone()))
-        })
-}
-
-fn hover(d: &Doc, pos: lsp::Position) -> Option<String> {
-    let at = offset(&d.text, pos);
-    let (_, _, word) = word_at(&d.text, at)?;
-    let word = word.trim_matches('.');
-    let p = program_of(d)?;
-    if let Some(f) = p.facts.get(word) {
-        let opt = if f.optional { "optional " } else { "" };
-        return Some(format!("**fact** `{word}`: {opt}{}\n\n{}", f.ty, f.doc));
-    }
-    if let Some(s) = p.settings.get(word) {
-        return Some(format!(
-            "**setting** `{word}`: {}\n\ndefault: `{}`\n\n{}",
-            s.ty,
-            s.default.to_json(),
-            s.doc
-        ));
-    }
-    if let Some(dec) = p.decisions.get(word) {
-        return Some(format!(
-            "**decision** `{word}`: {:?} {}\n\n{}",
-            dec.policy,
-            dec.outcomes.variants.join(", "),
-            dec.doc
-        ));
-    }
-    if let Some(b) = crate::builtins::Builtin::by_name(word) {
-        return Some(format!("**builtin** `{}` → {}", b.name(), b.result()));
-    }
-    None
-}
-
-const KEYWORDS: [&str; 24] = [
-    "use", "type", "fact", "setting", "set", "decision", "let", "rule", "lint", "facts", "test",
-    "property", "when", "then", "for", "in", "and", "or", "not", "about", "given", "expect",
-    "requires", "present",
-];
-
-fn completion(d: &Doc, pos: lsp::Position) -> J {
-    let at = offset(&d.text, pos);
-    let prefix = word_at(&d.text, at)
-        .map(|(s, _, _)| &d.text[s..at.max(s)])
-        .unwrap_or("");
-    let Some(p) = program_of(d) else {
-        return json!([]);
-    };
-    let mut items: Vec<J> = Vec::new();
-    let mut add = |label: &str, kind: u32, detail: String| {
-        if let Some(rest) = label.strip_prefix(prefix) {
-            // Segment by segment: the rest of the current segment, up to the next dot.
-            let seg = match rest.find('.') {
-                Some(i) => &label[..prefix.len() + i + 1],
-                None => label,
-            };
-            if !items.iter().any(|i| i["label"] == seg) {
-                items.push(json!({"label": seg, "kind": kind, "detail": detail}));
-            }
-        }
-    };
-    for (n, f) in &p.facts {
-        add(n, 5, format!("fact: {}", f.ty));
-    }
-    for (n, s) in &p.settings {
-        add(n, 10, format!("setting: {}", s.ty));
-    }
-    for (n, dec) in &p.decisions {
-        add(
-            n,
-            3,
-            format!("decision: {}", dec.outcomes.variants.join(" | ")),
-        );
-        for o in &dec.outcomes.variants {
-            add(o, 20, format!("outcome of {n}"));
-        }
-    }
-    if !prefix.contains('.') {
-        for b in crate::builtins::Builtin::ALL {
-            add(b.name(), 3, format!("builtin → {}", b.result()));
-        }
-        for k in KEYWORDS {
-            add(k, 14, "keyword".into());
-        }
-        for ty in p
-            .facts
-            .values()
-            .map(|f| &f.ty)
-            .chain(p.settings.values().map(|s| &s.ty))
-        {
-            if let crate::value::Type::Enum(e) = ty.strip_optional() {
-                for v in &e.variants {
-                    add(v, 20, "value".into());
-                }
-            }
-        }
-    }
-    J::Array(items)
-}
-
-/// Each declaration of a parsed file: its name and the name's span.
-fn declarations(f: &File) -> Vec<(&Name, u32)> {
-    f.items
-        .iter()
-        .filter_map(|i| {
-            Some(match i {
-                Item::Type(x) => (&x.name, 5),
-                Item::Fact(x) => (&x.name, 8),
-                Item::Setting(x) => (&x.name, 14),
-                Item::Decision(x) => (&x.name, 10),
-                Item::Let(x) => (&x.name, 13),
-                Item::Rule(x) => (&x.name, 12),
-                Item::Lint(x) => (&x.name, 12),
-                Item::Facts(x) => (&x.name, 19),
-                Item::Test(x) => (&x.name, 12),
-                Item::Property(x) => (&x.name, 12),
-                _ => return None,
-            })
-        })
-        .collect()
-}
-
-fn definition(d: &Doc, uri: &str, pos: lsp::Position) -> Option<J> {
-    let at = offset(&d.text, pos);
-    let (_, _, word) = word_at(&d.text, at)?;
-    let word = word.trim_matches('.');
-    let a = d.analysis.as_ref()?;
-    // `intune.healthy_device` names a fact set of the bundled policy.
-    let key = word.strip_prefix("intune.").unwrap_or(word);
-    for f in &a.files {
-        for (name, _) in declarations(f) {
-            if name.text == key || name.text == word {
-                let file = a.sources.get(name.span.file)?;
-                let (target_uri, text) = if file.name == d.name {
-                    (uri.to_string(), d.text.clone())
-                } else {
-                    (bundled_uri(&file.name, &file.text)?, file.text.clone())
-                };
-                return Some(json!({
-                    "uri": target_uri,
-                    "range": range_of(&text, name.span.start as usize, name.span.end as usize),
-                }));
-            }
-        }
-    }
-    None
-}
-
-/// Every use of the name under the cursor, in the document and the files it uses
-/// (whole dotted names only: `device.model` is not in `device.model_x`).
-fn references(d: &Doc, uri: &str, pos: lsp::Position) -> J {
-    let at = offset(&d.text, pos);
-    let Some((_, _, word)) = word_at(&d.text, at) else {
-        return json!([]);
-    };
-    let word = word.trim_matches('.').to_string();
-    let Some(a) = &d.analysis else {
-        return json!([]);
-    };
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-    let mut out = Vec::new();
-    for (_, file) in a.sources.iter() {
-        let (target, text) = if file.name == d.name {
-            (uri.to_string(), d.text.as_str())
-        } else {
-            match bundled_uri(&file.name, &file.text) {
-                Some(u) => (u, file.text.as_str()),
-                None => continue,
-            }
-        };
-        for (i, _) in text.match_indices(word.as_str()) {
-            let before = text[..i].chars().next_back();
-            let after = text[i + word.len()..].chars().next();
-            if before.is_some_and(is_word) || after.is_some_and(|c| is_word(c) && c != '.') {
-                continue;
-            }
-            // A prefix of a longer path (`device` in `device.model`) is not a use.
-            if after == Some('.')
-                && text[i + word.len() + 1..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                continue;
-            }
-            out.push(json!({"uri": target, "range": range_of(text, i, i + word.len())}));
-        }
-    }
-    J::Array(out)
-}
-
-/// A bundled file, written once to a read-only cache directory, as a `file:` URI.
-fn bundled_uri(name: &str, text: &str) -> Option<String> {
-    let file = name.rsplit('/').next()?;
-    let dir = std::env::temp_dir().join(format!("apprules-{}-bundled", env!("CARGO_PKG_VERSION")));
-    let path = dir.join(file);
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-        std::fs::create_dir_all(&dir).ok()?;
-        // An older copy is read-only: removed (the directory is writable), rewritten.
-        let _ = std::fs::remove_file(&path);
-        std::fs::write(&path, text).ok()?;
-        let mut perm = std::fs::metadata(&path).ok()?.permissions();
-        perm.set_readonly(true);
-        let _ = std::fs::set_permissions(&path, perm);
-    }
-    lsp::Url::from_file_path(&path).ok().map(|u| u.to_string())
-}
-
-fn symbols(d: &Doc) -> J {
-    let Some(a) = &d.analysis else {
-        return json!([]);
-    };
-    let mine: Vec<J> = a
-        .files
-        .iter()
-        .filter(|f| {
-            f.items
-                .first()
-                .and_then(|i| a.sources.get(i.span().file))
-                .is_some_and(|s| s.name == d.name)
-        })
-        .flat_map(|f| {
-            declarations(f).into_iter().map(|(n, kind)| {
-                json!({
-                    "name": n.text,
-                    "kind": kind,
-                    "range": range_of(&d.text, n.span.start as usize, n.span.end as usize),
-                    "selectionRange": range_of(&d.text, n.span.start as usize, n.span.end as usize),
-                })
-            })
-        })
-        .collect();
-    J::Array(mine)
 }
