@@ -1,7 +1,9 @@
 //! `apprules lsp` end to end: the binary spawned, spoken to over stdio as an editor
-//! does (framed JSON-RPC, `lsp-types` shapes): diagnostics on open and change, hover,
-//! completion, go to definition into the bundled policy, symbols, formatting, and bad
-//! messages answered with protocol errors.
+//! does (framed JSON-RPC, every answer read as its `lsp-types` type): diagnostics on
+//! open and change, hover (names, a rule's compiled rows, message parts), completion by
+//! context, go to definition into the bundled policy, references, symbols, formatting,
+//! semantic tokens, code lenses and the commands that run tests, and bad messages
+//! answered with protocol errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -95,6 +97,13 @@ impl Client {
     }
 }
 
+/// A message's part read as the `lsp-types` type the protocol says it is (a shape the
+/// protocol does not allow fails the test).
+fn typed<T: serde::de::DeserializeOwned>(v: &J) -> T {
+    serde_json::from_value(v.clone())
+        .unwrap_or_else(|e| panic!("not the protocol's shape: {e}: {v}"))
+}
+
 fn uri_of(name: &str) -> (String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("apprules-lsp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -113,6 +122,7 @@ fn an_editor_session() {
         json!({"processId": null, "rootUri": null, "capabilities": {}}),
     );
     assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    let _: lsp_types::InitializeResult = typed(&init["result"]);
     c.notify("initialized", json!({}));
     let (uri, _) = uri_of("mine.rules");
     c.notify(
@@ -120,6 +130,7 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": uri, "languageId": "apprules", "version": 1, "text": BROKEN}}),
     );
     let d = c.diagnostics();
+    let _: lsp_types::PublishDiagnosticsParams = typed(&d);
     assert_eq!(d["uri"], uri);
     let diags = d["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty(), "{d}");
@@ -144,6 +155,7 @@ fn an_editor_session() {
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 12}}),
     );
+    let _: lsp_types::Hover = typed(&h["result"]);
     let text = h["result"]["contents"]["value"].as_str().unwrap();
     assert!(
         text.contains("fact") && text.contains("bool") && text.contains("jailbroken"),
@@ -166,6 +178,7 @@ fn an_editor_session() {
         "textDocument/completion",
         json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 14}}),
     );
+    let _: lsp_types::CompletionResponse = typed(&items["result"]);
     let labels: Vec<&str> = items["result"]
         .as_array()
         .unwrap()
@@ -182,6 +195,7 @@ fn an_editor_session() {
         "textDocument/definition",
         json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 12}}),
     );
+    let _: lsp_types::GotoDefinitionResponse = typed(&def["result"]);
     let target = def["result"]["uri"].as_str().unwrap();
     assert!(target.ends_with("intune-ios.rules"), "{def}");
     let path = lsp_types::Url::parse(target)
@@ -202,6 +216,7 @@ fn an_editor_session() {
         "textDocument/references",
         json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 12}, "context": {"includeDeclaration": true}}),
     );
+    let _: Vec<lsp_types::Location> = typed(&refs["result"]);
     let refs = refs["result"].as_array().unwrap();
     assert!(refs.iter().any(|r| r["uri"] == json!(uri)), "{refs:?}");
     assert!(
@@ -216,6 +231,7 @@ fn an_editor_session() {
         "textDocument/documentSymbol",
         json!({"textDocument": {"uri": uri}}),
     );
+    let _: Vec<lsp_types::DocumentSymbol> = typed(&s["result"]);
     assert_eq!(s["result"][0]["name"], "r");
     c.notify(
         "textDocument/didChange",
@@ -226,6 +242,7 @@ fn an_editor_session() {
         "textDocument/formatting",
         json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
     );
+    let _: Vec<lsp_types::TextEdit> = typed(&f["result"]);
     assert_eq!(
         f["result"][0]["newText"],
         "use intune\nset access.pin = require\n"
@@ -412,6 +429,7 @@ fn semantic_tokens_classify_every_name() {
         "textDocument/semanticTokens/full",
         json!({"textDocument": {"uri": uri}}),
     );
+    let _: lsp_types::SemanticTokens = typed(&r["result"]);
     let tokens = decode(r["result"]["data"].as_array().unwrap());
     let lines: Vec<Vec<u16>> = text.lines().map(|l| l.encode_utf16().collect()).collect();
     let mut seen = std::collections::HashMap::new();
@@ -455,6 +473,7 @@ fn code_lenses_run_tests_and_show_the_result() {
         "textDocument/codeLens",
         json!({"textDocument": {"uri": uri}}),
     );
+    let _: Vec<lsp_types::CodeLens> = typed(&r["result"]);
     let lenses = r["result"].as_array().unwrap();
     assert_eq!(lenses.len(), 3, "{lenses:?}");
     assert_eq!(lenses[0]["command"]["command"], "apprules.runFile");
@@ -493,6 +512,7 @@ fn code_lenses_run_tests_and_show_the_result() {
     );
     let shown = c.read();
     assert_eq!(shown["method"], "window/showMessage", "{shown}");
+    let _: lsp_types::ShowMessageParams = typed(&shown["params"]);
     assert_eq!(shown["params"]["type"], 1);
     c.response(99);
     // Bad arguments: errors, the server goes on.
