@@ -39,10 +39,9 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod json;
-pub mod logic;
 pub mod lsp;
-pub mod outcome;
 pub mod reference;
+pub mod semantics;
 pub mod settings;
 pub mod source;
 #[cfg(feature = "proptest")]
@@ -58,7 +57,7 @@ use std::sync::Arc;
 pub use diag::{Diagnostic, Report, Severity};
 pub use eval::facts::{Facts, FactsError};
 pub use eval::{DecisionResult, Decisions, EvalError, Reason};
-pub use outcome::{Outcome, OutcomeSet};
+pub use semantics::outcome::{Outcome, OutcomeSet};
 pub use settings::SettingsError;
 pub use value::{Value, Version};
 
@@ -363,7 +362,7 @@ pub fn text_of(mut bytes: Vec<u8>) -> Result<String, String> {
 #[derive(Clone, Debug)]
 pub struct Policy {
     compiled: Arc<compile::Compiled>,
-    schema: Arc<eval::facts::Schema>,
+    schema: Arc<eval::Schema>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -389,7 +388,7 @@ impl Policy {
         match compile::compile(program, values) {
             Ok(c) => {
                 warnings.extend(c.warnings.iter().cloned());
-                let schema = Arc::new(eval::facts::Schema::new(&c.program));
+                let schema = Arc::new(eval::Schema::new(&c.program));
                 Ok(Policy {
                     compiled: Arc::new(c),
                     schema,
@@ -428,7 +427,7 @@ impl Policy {
 
     /// Binds facts from JSON (checked against the schema once).
     pub fn bind(&self, json: &serde_json::Value) -> Result<Facts, FactsError> {
-        eval::facts::bind_with(&self.compiled.program, json, self.schema.allows_unknown())
+        eval::bind::bind_with(&self.compiled.program, json, self.schema.allows_unknown())
     }
 
     /// The same policy deciding only the decisions named (`eval --decision`); an
@@ -518,7 +517,7 @@ impl Policy {
 
     /// Binds facts straight from JSON text (no intermediate JSON tree).
     pub fn bind_str(&self, text: &str) -> Result<Facts, FactsError> {
-        eval::facts::bind_str(&self.compiled.program, &self.schema, text)
+        eval::bind::bind_str(&self.compiled.program, &self.schema, text)
     }
 
     /// A handle on the same compiled policy with its own interned fact values.
@@ -529,7 +528,7 @@ impl Policy {
         Policy {
             compiled: self.compiled.clone(),
             schema: Arc::new(
-                eval::facts::Schema::new(&self.compiled.program)
+                eval::Schema::new(&self.compiled.program)
                     .allowing_unknown(self.schema.allows_unknown()),
             ),
             warnings: self.warnings.clone(),
@@ -549,7 +548,7 @@ impl Policy {
     /// (see [`Policy::write_json`]). On error `out` is left as it was.
     pub fn evaluate_str_into(&self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         with_scratch_facts(|scratch, seen| {
-            eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
             Ok(self.write_json(scratch, out)?)
         })
     }
@@ -558,7 +557,7 @@ impl Policy {
     /// reference the scanner is tested against.
     #[doc(hidden)]
     pub fn bind_str_serde(&self, text: &str) -> Result<Facts, FactsError> {
-        eval::facts::bind_str_serde(&self.compiled.program, &self.schema, text)
+        eval::bind::bind_str_serde(&self.compiled.program, &self.schema, text)
     }
 
     /// [`Policy::bind_str`] into `facts`, reusing its buffers (`seen` is scratch): for
@@ -569,13 +568,13 @@ impl Policy {
         facts: &mut Facts,
         seen: &mut Vec<bool>,
     ) -> Result<(), FactsError> {
-        eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, facts, seen)
+        eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, facts, seen)
     }
 
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
         with_scratch_facts(|scratch, seen| {
-            eval::facts::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
             Ok(self.evaluate_bound(scratch)?)
         })
     }

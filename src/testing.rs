@@ -7,10 +7,10 @@
 
 use crate::check::ir::{Expect, Program, PropertyDef, TestDef};
 use crate::compile::{compile, Compiled};
-use crate::eval::facts::bind;
+use crate::eval::bind::bind;
 use crate::eval::interp::eval_property;
 use crate::eval::tables::evaluate;
-use crate::logic::Tri;
+use crate::semantics::logic::Tri;
 use crate::strategies::{fact_strategy, facts_strategy};
 use crate::syntax::ast::HitPolicy;
 use crate::value::Value;

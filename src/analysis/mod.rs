@@ -11,7 +11,7 @@
 pub mod fleet;
 mod space;
 
-use crate::logic::Tri;
+use crate::semantics::logic::Tri;
 use crate::value::{Type, Value};
 use crate::Policy;
 use serde_json::{json, Value as J};
@@ -674,7 +674,7 @@ fn describe_values(space: &Space, i: usize, b: &Boxed, values: &[&Value]) -> Str
             let has = |l: &Value, e: &Value| matches!(l, Value::List(items) if items.contains(e));
             let mut parts = Vec::new();
             for e in elems {
-                let shown = crate::compile::display_plain(e);
+                let shown = crate::semantics::display::display_plain(e);
                 if lists.iter().all(|l| has(l, e)) {
                     parts.push(format!("{shown} in {name}"));
                 } else if lists.iter().all(|l| !has(l, e)) {
@@ -701,7 +701,9 @@ fn describe_values(space: &Space, i: usize, b: &Boxed, values: &[&Value]) -> Str
                         .enumerate()
                         .filter(|(k, c)| pred(*k) && !matches!(c.value, Value::Absent))
                         .flat_map(|(_, c)| c.members.iter())
-                        .map(|m| crate::compile::display_plain(&space::column_value(col, m)))
+                        .map(|m| {
+                            crate::semantics::display::display_plain(&space::column_value(col, m))
+                        })
                         .collect();
                     vs.sort();
                     vs.dedup();
@@ -732,7 +734,7 @@ fn describe_values(space: &Space, i: usize, b: &Boxed, values: &[&Value]) -> Str
                 .collect();
             let show = |v: &Value| match v {
                 Value::Str(s) if &**s == "other-value" => "any other".to_string(),
-                v => crate::compile::display_plain(v),
+                v => crate::semantics::display::display_plain(v),
             };
             let outside: Vec<&&Value> = all.iter().filter(|v| !values.contains(v)).collect();
             if values.len() == 1 {
@@ -783,7 +785,7 @@ fn intervals(space: &Space, i: usize, b: &Boxed) -> String {
         runs.push((start, end));
         k = e;
     }
-    let show = crate::compile::display_plain;
+    let show = crate::semantics::display::display_plain;
     let parts: Vec<String> = runs
         .iter()
         .map(|(s, e)| match (s, e) {

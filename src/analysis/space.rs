@@ -15,7 +15,7 @@ use super::DiffError;
 use crate::check::ir::Program;
 use crate::compile::table::{CExpr, Table, Test};
 use crate::compile::Compiled;
-use crate::logic::Tri;
+use crate::semantics::logic::Tri;
 use crate::value::{Type, Value, Version};
 use std::collections::HashMap;
 
@@ -164,7 +164,7 @@ pub(crate) fn column_value(c: &CExpr, v: &Value) -> Value {
             b.apply(&vals).unwrap_or(Value::Absent)
         }
         CExpr::Arith(op, a, b) => match (column_value(a, v), column_value(b, v)) {
-            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y)
+            (Value::Int(x), Value::Int(y)) => crate::semantics::ops::arith(*op, x, y)
                 .map(Value::Int)
                 .unwrap_or(Value::Absent),
             _ => Value::Absent,

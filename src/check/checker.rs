@@ -515,7 +515,7 @@ impl Checker {
             }
             variants.push(o.text.clone());
         }
-        if variants.len() > crate::outcome::MAX_OUTCOMES {
+        if variants.len() > crate::semantics::outcome::MAX_OUTCOMES {
             let e = self.err(
                 "E0208",
                 d.name.span,
@@ -523,7 +523,7 @@ impl Checker {
                     "decision `{}` lists {} outcomes; at most {} are allowed",
                     d.name.text,
                     variants.len(),
-                    crate::outcome::MAX_OUTCOMES
+                    crate::semantics::outcome::MAX_OUTCOMES
                 ),
             );
             self.push(e);

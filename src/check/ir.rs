@@ -5,6 +5,7 @@
 //! and the reference interpreter rely on that.
 
 use crate::builtins::Builtin;
+pub use crate::semantics::logic::CmpKind;
 use crate::source::{Sources, Span};
 use crate::syntax::ast::{ArithOp, CmpOp, HitPolicy};
 use crate::value::{EnumType, Type, Value};
@@ -244,18 +245,6 @@ pub struct PropertyDef {
     pub expect: TExpr,
     /// Declaration.
     pub span: Span,
-}
-
-/// How two values are compared.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CmpKind {
-    /// By value, ignoring ASCII case of strings when set.
-    Plain {
-        /// Case-insensitive.
-        nocase: bool,
-    },
-    /// Ordered enum: by position.
-    Ordered(Arc<EnumType>),
 }
 
 /// A typed expression.

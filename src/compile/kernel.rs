@@ -13,7 +13,7 @@
 
 use super::plan::{Lookup, Plan};
 use super::table::Row;
-use crate::outcome::{Outcome, OutcomeSet};
+use crate::semantics::outcome::{Outcome, OutcomeSet};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};
 

@@ -20,8 +20,10 @@ pub mod table;
 
 use crate::check::ir::*;
 use crate::diag::Diagnostic;
-use crate::logic::{cmp, Tri};
-use crate::syntax::ast::{ArithOp, CmpOp};
+use crate::semantics::display::display_plain;
+use crate::semantics::logic::{cmp, Tri};
+use crate::semantics::ops::arith;
+use crate::syntax::ast::CmpOp;
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -330,8 +332,12 @@ fn json_parts(def: &DecisionDef, rows: &[Row], reports: &[(String, CExpr)]) -> t
         reasons: rows
             .iter()
             .map(|r| {
-                let reason =
-                    crate::eval::Reason::new(&r.about_name, &r.outcome, &r.message, &r.rule_name);
+                let reason = crate::semantics::reason::Reason::new(
+                    &r.about_name,
+                    &r.outcome,
+                    &r.message,
+                    &r.rule_name,
+                );
                 serde_json::to_string(&reason).unwrap_or_else(|_| "null".into())
             })
             .collect(),
@@ -843,19 +849,6 @@ impl Pe<'_> {
     }
 }
 
-/// A value as shown in messages: strings without quotes, lists comma-separated.
-pub fn display_plain(v: &Value) -> String {
-    match v {
-        Value::Str(s) => s.to_string(),
-        Value::List(items) => items
-            .iter()
-            .map(display_plain)
-            .collect::<Vec<_>>()
-            .join(", "),
-        v => v.to_string(),
-    }
-}
-
 /// Makes a constant comparable with a column of type `ty` by plain equality:
 /// enum names become strings for string columns (and back), nocase strings lowercase.
 fn normalize(v: &Value, ty: Option<&Type>) -> Value {
@@ -879,15 +872,6 @@ fn flip(op: CmpOp) -> CmpOp {
         CmpOp::Gt => CmpOp::Lt,
         CmpOp::Ge => CmpOp::Le,
         o => o,
-    }
-}
-
-/// Checked integer arithmetic.
-pub fn arith(op: ArithOp, x: i64, y: i64) -> Option<i64> {
-    match op {
-        ArithOp::Add => x.checked_add(y),
-        ArithOp::Sub => x.checked_sub(y),
-        ArithOp::Mul => x.checked_mul(y),
     }
 }
 
@@ -1143,7 +1127,7 @@ fn merge_tests(tests: &[Test]) -> Option<Vec<Test>> {
         lo: lo.clone(),
         hi: hi.clone(),
     };
-    let in_range = |v: &Value| crate::eval::tables::test(&range, v) == Tri::True;
+    let in_range = |v: &Value| crate::semantics::test::test(&range, v) == Tri::True;
     let mut out = Vec::new();
     // `present` is false, not unknown, on an absent value: keep it first.
     if tests.iter().any(|t| matches!(t, Test::Present)) {

@@ -13,8 +13,8 @@
 //! both with the reference interpreter.
 
 use super::table::{Check, Row, Test};
-use crate::eval::tables::check;
-use crate::logic::Tri;
+use crate::semantics::logic::Tri;
+use crate::semantics::test::check;
 use crate::value::{Value, Version};
 use std::collections::HashMap;
 

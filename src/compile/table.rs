@@ -6,10 +6,10 @@
 
 use crate::builtins::Builtin;
 use crate::check::ir::{DecisionId, FactId, SettingId, TExpr};
+pub use crate::semantics::test::{Check, Test};
 use crate::syntax::ast::{ArithOp, HitPolicy};
 use crate::value::Value;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 /// A fact expression: what a column computes from the facts.
@@ -28,32 +28,6 @@ pub enum CExpr {
     /// Anything else (comparisons of two facts, quantifiers over fact lists): a
     /// boolean computed by the reference interpreter, settings already substituted.
     Interp(Arc<TExpr>, Arc<Vec<Value>>),
-}
-
-/// A test on one column's value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Test {
-    /// Equal to the value.
-    Eq(Value),
-    /// Equal to one of the values.
-    In(Vec<Value>),
-    /// Equal to none of the values.
-    NotIn(Vec<Value>),
-    /// Within bounds (integers, versions).
-    Range {
-        /// Lower bound and whether it is included.
-        lo: Option<(Value, bool)>,
-        /// Upper bound and whether it is included.
-        hi: Option<(Value, bool)>,
-    },
-    /// The list contains the value.
-    Contains(Value),
-    /// The list does not contain the value.
-    NotContains(Value),
-    /// The value is present.
-    Present,
-    /// The value is absent.
-    Absent,
 }
 
 /// One row of a decision table.
@@ -101,85 +75,6 @@ impl Row {
     pub fn gated(&self) -> bool {
         self.shadow.is_some() || !self.fallback.is_empty()
     }
-}
-
-/// A test compiled for speed: integer and version ranges as inclusive bounds, and
-/// booleans, compared without the generic [`crate::value::compare`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// An integer within `lo..=hi` (empty when `lo > hi`).
-    IntRange(i64, i64),
-    /// A version within `lo..=hi`, as packed integers.
-    VersionRange(u128, u128),
-    /// A boolean equal to this.
-    Bool(bool),
-    /// Any other test.
-    Other(Test),
-}
-
-impl Check {
-    /// Compiles a test.
-    pub fn new(t: &Test) -> Check {
-        use crate::value::Version;
-        match t {
-            Test::Eq(Value::Bool(b)) => Check::Bool(*b),
-            Test::NotIn(vs) if vs.len() == 1 && matches!(vs[0], Value::Bool(_)) => match vs[0] {
-                Value::Bool(b) => Check::Bool(!b),
-                _ => Check::Other(t.clone()),
-            },
-            Test::Range { lo, hi } => {
-                let int = |v: &Value| match v {
-                    Value::Int(i) => Some(*i as i128),
-                    _ => None,
-                };
-                let ver = |v: &Value| match v {
-                    // Far below i128::MAX, so that +1 and -1 cannot overflow.
-                    Value::Version(Version(x)) if *x < 1 << 126 => i128::try_from(*x).ok(),
-                    _ => None,
-                };
-                if let Some((l, h)) = inclusive(lo, hi, int, i64::MIN as i128, i64::MAX as i128) {
-                    let (l, h) = (
-                        l.clamp(i64::MIN as i128, i64::MAX as i128),
-                        h.clamp(i64::MIN as i128, i64::MAX as i128),
-                    );
-                    return if l > h {
-                        Check::IntRange(1, 0)
-                    } else {
-                        Check::IntRange(l as i64, h as i64)
-                    };
-                }
-                if let Some((l, h)) = inclusive(lo, hi, ver, 0, i128::MAX) {
-                    return if l > h || l < 0 {
-                        Check::VersionRange(1, 0)
-                    } else {
-                        Check::VersionRange(l as u128, h as u128)
-                    };
-                }
-                Check::Other(t.clone())
-            }
-            t => Check::Other(t.clone()),
-        }
-    }
-}
-
-/// Inclusive bounds of a range whose bounds `num` reads as integers: `x > 5` is
-/// `6..=max`. `None` when a bound is of another kind.
-fn inclusive(
-    lo: &Option<(Value, bool)>,
-    hi: &Option<(Value, bool)>,
-    num: impl Fn(&Value) -> Option<i128>,
-    min: i128,
-    max: i128,
-) -> Option<(i128, i128)> {
-    let l = match lo {
-        None => min,
-        Some((v, inc)) => num(v)? + i128::from(!*inc),
-    };
-    let h = match hi {
-        None => max,
-        Some((v, inc)) => num(v)? - i128::from(!*inc),
-    };
-    Some((l, h))
 }
 
 /// A hash index on one column: which rows can match a value of it.
@@ -239,42 +134,8 @@ pub struct Table {
     pub index: Option<Index>,
 }
 
-impl fmt::Display for Test {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |vs: &[Value]| {
-            vs.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match self {
-            Test::Eq(v) => write!(f, "= {v}"),
-            Test::In(vs) => write!(f, "in [{}]", list(vs)),
-            Test::NotIn(vs) if vs.len() == 1 => write!(f, "!= {}", vs[0]),
-            Test::NotIn(vs) => write!(f, "not in [{}]", list(vs)),
-            Test::Range { lo, hi } => {
-                let lo_s = lo
-                    .as_ref()
-                    .map(|(v, inc)| format!("{}{v}", if *inc { ">= " } else { "> " }));
-                let hi_s = hi
-                    .as_ref()
-                    .map(|(v, inc)| format!("{}{v}", if *inc { "<= " } else { "< " }));
-                match (lo_s, hi_s) {
-                    (Some(a), Some(b)) => write!(f, "{a} and {b}"),
-                    (Some(a), None) | (None, Some(a)) => f.write_str(&a),
-                    (None, None) => f.write_str("-"),
-                }
-            }
-            Test::Contains(v) => write!(f, "has {v}"),
-            Test::NotContains(v) => write!(f, "lacks {v}"),
-            Test::Present => f.write_str("present"),
-            Test::Absent => f.write_str("absent"),
-        }
-    }
-}
-
 /// Pieces of a decision's JSON result that do not depend on the facts, escaped once at
-/// compile time, for [`crate::eval::tables::write_json`].
+/// compile time, for the evaluator's JSON writer.
 #[derive(Clone, Debug, Default)]
 pub struct JsonParts {
     /// `"name":{`

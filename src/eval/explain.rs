@@ -7,7 +7,7 @@ use super::tables::{eval_table, RowTrace};
 use super::EvalError;
 use crate::compile::print::column_name;
 use crate::compile::Compiled;
-use crate::logic::Tri;
+use crate::semantics::logic::Tri;
 use crate::syntax::ast::HitPolicy;
 
 /// One decision's trace.

@@ -12,8 +12,8 @@
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, Decisions, EvalError, Fired};
 use crate::check::ir::*;
-use crate::compile::display_plain;
-use crate::logic::{cmp, Tri};
+use crate::semantics::display::display_plain;
+use crate::semantics::logic::{cmp, Tri};
 use crate::value::Value;
 use indexmap::IndexMap;
 use std::sync::Arc;
@@ -320,7 +320,8 @@ impl<'a> Interp<'a> {
             TExpr::Arith(op, a, b) => {
                 let before = self.missing.clone();
                 match (self.eval(a, env), self.eval(b, env)) {
-                    (Value::Int(x), Value::Int(y)) => match crate::compile::arith(*op, x, y) {
+                    (Value::Int(x), Value::Int(y)) => match crate::semantics::ops::arith(*op, x, y)
+                    {
                         Some(v) => Value::Int(v),
                         None => {
                             if self.overflow.is_none() {

@@ -5,13 +5,18 @@
 //! interpreter ([`interp`]), which reads like the language reference and is tested
 //! against the tables.
 
+pub mod bind;
 pub mod explain;
 pub mod facts;
+mod schema;
+mod seeds;
+pub use schema::Schema;
 pub mod interp;
 mod scan;
 pub mod tables;
 
 use crate::check::ir::{DecisionDef, SettingId};
+pub use crate::semantics::reason::Reason;
 use crate::syntax::ast::HitPolicy;
 use crate::value::Value;
 use indexmap::IndexMap;
@@ -89,19 +94,6 @@ pub struct Fired {
     pub message: Arc<str>,
     /// The setting it is about.
     pub about: Option<SettingId>,
-}
-
-/// Why a decision came out as it did: one rule that fired.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Reason {
-    /// The setting the rule implements (`null` for custom rules without `about`).
-    pub setting: Option<Arc<str>>,
-    /// The outcome the rule gave.
-    pub outcome: Arc<str>,
-    /// Why.
-    pub message: Arc<str>,
-    /// The rule's name.
-    pub rule: Arc<str>,
 }
 
 /// One decision's result.
@@ -269,24 +261,4 @@ pub fn reasons(fired: &[&Fired]) -> Vec<Reason> {
         .iter()
         .map(|f| Reason::new(&f.about_name, &f.outcome, &f.message, &f.rule_name))
         .collect()
-}
-
-impl Reason {
-    /// The reason a rule gives: the setting it is about, its outcome, message and name.
-    pub fn new(
-        setting: &Option<Arc<str>>,
-        outcome: &Value,
-        message: &Arc<str>,
-        rule: &Arc<str>,
-    ) -> Reason {
-        Reason {
-            setting: setting.clone(),
-            outcome: match outcome {
-                Value::Enum(o) => o.clone(),
-                other => Arc::from(other.to_string()),
-            },
-            message: message.clone(),
-            rule: rule.clone(),
-        }
-    }
 }

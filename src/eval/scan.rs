@@ -8,7 +8,7 @@
 //! deep nesting — makes it give up (`None`), and the serde binder then reads the
 //! text and reports the precise error. Property tests compare both on mutated input.
 
-use super::facts::{Child, KeySig, Node, Schema};
+use super::schema::{Child, KeySig, Node, Schema};
 use crate::value::{Type, Value, Version};
 use std::sync::Arc;
 

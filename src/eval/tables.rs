@@ -14,14 +14,14 @@ use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
 use crate::compile::plan::{interval, Lookup, Plan};
-use crate::compile::{CExpr, Check, Compiled, Dnf, Row, Table, Test};
-use crate::logic::Tri;
-pub use crate::outcome::{Outcome, OutcomeSet, MAX_OUTCOMES};
+use crate::compile::{CExpr, Compiled, Dnf, Row, Table, Test};
+use crate::semantics::logic::Tri;
+pub use crate::semantics::outcome::{Outcome, OutcomeSet, MAX_OUTCOMES};
+pub use crate::semantics::test::{check, test};
 use crate::syntax::ast::HitPolicy;
-use crate::value::{compare, Value, Version};
+use crate::value::{Value, Version};
 use indexmap::IndexMap;
 use std::cell::RefCell;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Why a rule instance fired or not: for `explain`.
@@ -124,7 +124,7 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
             column_value(a, facts, program),
             column_value(b, facts, program),
         ) {
-            (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y)
+            (Value::Int(x), Value::Int(y)) => crate::semantics::ops::arith(*op, x, y)
                 .map(Value::Int)
                 .unwrap_or(Value::Absent),
             _ => Value::Absent,
@@ -136,67 +136,6 @@ pub fn column_value(c: &CExpr, facts: &Facts, program: &Program) -> Value {
                 _ => Value::Absent,
             }
         }
-    }
-}
-
-/// Whether a value passes a test.
-#[inline]
-pub fn test(t: &Test, v: &Value) -> Tri {
-    match t {
-        Test::Present => return Tri::from_bool(!matches!(v, Value::Absent)),
-        Test::Absent => return Tri::from_bool(matches!(v, Value::Absent)),
-        _ if matches!(v, Value::Absent) => return Tri::Unknown,
-        _ => {}
-    }
-    Tri::from_bool(match t {
-        Test::Eq(x) => v == x,
-        Test::In(xs) => contains(xs, v),
-        Test::NotIn(xs) => !contains(xs, v),
-        Test::Range { lo, hi } => {
-            let lo_ok = lo
-                .as_ref()
-                .is_none_or(|(l, inc)| match compare(v, l, None, false) {
-                    Some(Ordering::Greater) => true,
-                    Some(Ordering::Equal) => *inc,
-                    _ => false,
-                });
-            lo_ok
-                && hi
-                    .as_ref()
-                    .is_none_or(|(h, inc)| match compare(v, h, None, false) {
-                        Some(Ordering::Less) => true,
-                        Some(Ordering::Equal) => *inc,
-                        _ => false,
-                    })
-        }
-        Test::Contains(x) => matches!(v, Value::List(items) if items.contains(x)),
-        Test::NotContains(x) => !matches!(v, Value::List(items) if items.contains(x)),
-        Test::Present | Test::Absent => true,
-    })
-}
-
-/// Membership in a sorted list: a scan when short, a binary search when long.
-#[inline]
-fn contains(xs: &[Value], v: &Value) -> bool {
-    if xs.len() <= 8 {
-        xs.iter().any(|x| x == v)
-    } else {
-        xs.binary_search(v).is_ok()
-    }
-}
-
-/// Whether a value passes a compiled check.
-#[inline]
-pub fn check(c: &Check, v: &Value) -> Tri {
-    match (c, v) {
-        (Check::IntRange(lo, hi), Value::Int(x)) => Tri::from_bool(lo <= x && x <= hi),
-        (Check::VersionRange(lo, hi), Value::Version(Version(x))) => {
-            Tri::from_bool(lo <= x && x <= hi)
-        }
-        (Check::Bool(b), Value::Bool(x)) => Tri::from_bool(b == x),
-        (Check::Other(t), v) => test(t, v),
-        // Absent, or (never after checking) a value of another type: unknown fails closed.
-        _ => Tri::Unknown,
     }
 }
 
@@ -630,7 +569,9 @@ fn overflowed(c: &CExpr, facts: &Facts, program: &Program) -> bool {
                     column_value(a, facts, program),
                     column_value(b, facts, program),
                 ) {
-                    (Value::Int(x), Value::Int(y)) => crate::compile::arith(*op, x, y).is_none(),
+                    (Value::Int(x), Value::Int(y)) => {
+                        crate::semantics::ops::arith(*op, x, y).is_none()
+                    }
                     _ => false,
                 }
         }

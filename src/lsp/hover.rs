@@ -41,7 +41,7 @@ fn message_part(d: &Doc, start: usize, word: &str, c: &Compiled) -> Option<Strin
             "the setting `{word}`, filled in when the policy is compiled: now `{}`",
             c.settings
                 .get(id)
-                .map(crate::compile::display_plain)
+                .map(crate::semantics::display::display_plain)
                 .unwrap_or_default()
         ),
         None => format!("`{word}`: the `for` variable, each item of the list in turn"),
@@ -187,7 +187,7 @@ fn rule(c: &Compiled, index: usize) -> String {
         };
         out.push_str(&format!(
             "\n- `{when}` ⇒ `{}`{shadow}",
-            crate::compile::display_plain(&row.outcome)
+            crate::semantics::display::display_plain(&row.outcome)
         ));
     }
     if rows.len() > MAX_ROWS_SHOWN {

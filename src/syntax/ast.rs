@@ -3,6 +3,7 @@
 //! The parser ([`super::parse()`]) builds it; the checker turns it into the checked IR.
 //! The formatter prints it back ([`super::print`]).
 
+pub use crate::semantics::ops::{ArithOp, CmpOp, HitPolicy};
 use crate::source::Span;
 
 /// A parsed rule file.
@@ -154,18 +155,6 @@ pub struct SetDecl {
     pub value: ValueLit,
     /// Where it is in the source.
     pub span: Span,
-}
-
-/// How a decision combines the rules that fire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HitPolicy {
-    /// The most severe outcome wins (outcomes are listed least severe first).
-    Priority,
-    /// The first rule that fires, in file order, wins.
-    First,
-    /// Every rule that fires adds its outcome to a set.
-    Collect,
 }
 
 /// `decision NAME: POLICY OUTCOMES ["doc"] CLAUSES`
@@ -427,65 +416,6 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where it is in the source.
     pub span: Span,
-}
-
-/// Comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CmpOp {
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `in`
-    In,
-    /// `not in`
-    NotIn,
-}
-
-impl CmpOp {
-    /// The operator as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-            CmpOp::In => "in",
-            CmpOp::NotIn => "not in",
-        }
-    }
-}
-
-/// Arithmetic operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ArithOp {
-    /// `+`
-    Add,
-    /// `-`
-    Sub,
-    /// `*`
-    Mul,
-}
-
-impl ArithOp {
-    /// The operator as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "*",
-        }
-    }
 }
 
 /// The shapes of expressions.

@@ -5,10 +5,22 @@
 //! is true (Kleene logic), so the order of conditions never matters. A rule whose
 //! condition is unknown makes the decision fail: security policy fails closed.
 
-use crate::check::ir::CmpKind;
-use crate::syntax::ast::CmpOp;
-use crate::value::{compare, Value};
+use super::ops::CmpOp;
+use crate::value::{compare, EnumType, Value};
 use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// How two values are compared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CmpKind {
+    /// By value, ignoring ASCII case of strings when set.
+    Plain {
+        /// Case-insensitive.
+        nocase: bool,
+    },
+    /// Ordered enum: by position.
+    Ordered(Arc<EnumType>),
+}
 
 /// True, false or unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
