@@ -13,7 +13,7 @@
 
 use super::plan::{Lookup, Plan};
 use super::table::Row;
-use crate::semantics::outcome::{Outcome, OutcomeSet};
+use crate::semantics::outcome::Outcome;
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};
 
@@ -31,8 +31,6 @@ pub struct Kernel {
     ints: Box<[Ranges<i64>]>,
     bools: Box<[Bools]>,
     values: Box<[Values]>,
-    /// Priority: the non-shadow rows of each rank, highest rank first.
-    by_rank: Box<[(u64, u16)]>,
     /// The rank of each row.
     row_rank: Box<[u16]>,
     policy: HitPolicy,
@@ -105,7 +103,6 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
         ints: Box::new([]),
         bools: Box::new([]),
         values: Box::new([]),
-        by_rank: Box::new([]),
         row_rank: rows.iter().map(|r| r.rank).collect(),
         policy,
         default_rank,
@@ -149,20 +146,6 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
             _ => return None,
         }
     }
-    let mut ranks: Vec<u16> = rows.iter().map(|r| r.rank).collect();
-    ranks.sort_unstable_by(|a, b| b.cmp(a));
-    ranks.dedup();
-    k.by_rank = ranks
-        .into_iter()
-        .map(|rank| {
-            let m = rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.rank == rank && r.shadow.is_none())
-                .fold(0u64, |m, (i, _)| m | 1 << i);
-            (m, rank)
-        })
-        .collect();
     k.versions = versions.into();
     k.ints = ints.into();
     k.bools = bools.into();
@@ -231,40 +214,15 @@ impl Kernel {
         if unknown != 0 {
             return None;
         }
-        if held == 0 {
-            return Some(match self.policy {
-                HitPolicy::Collect => Outcome::Set(OutcomeSet::EMPTY),
-                _ => Outcome::One(self.default_rank),
-            });
-        }
-        Some(match self.policy {
-            HitPolicy::Priority => Outcome::One(
-                self.by_rank
-                    .iter()
-                    .find(|(m, _)| held & m != 0)
-                    .map_or(self.default_rank, |(_, r)| *r),
-            ),
-            HitPolicy::First => Outcome::One(if held == 0 {
-                self.default_rank
-            } else {
-                self.row_rank
-                    .get(held.trailing_zeros() as usize)
-                    .copied()
-                    .unwrap_or(self.default_rank)
-            }),
-            HitPolicy::Collect => {
-                let (mut m, mut set) = (held, OutcomeSet::EMPTY);
-                while m != 0 {
-                    let r = self
-                        .row_rank
-                        .get(m.trailing_zeros() as usize)
-                        .copied()
-                        .unwrap_or(0);
-                    set.insert(r);
-                    m &= m - 1;
-                }
-                Outcome::Set(set)
-            }
-        })
+        // The rows that held (shadow rows skipped), their ranks in row order.
+        let mut m = held;
+        let ranks = std::iter::from_fn(|| {
+            (m != 0).then(|| {
+                let i = m.trailing_zeros() as usize;
+                m &= m - 1;
+                self.row_rank.get(i).copied().unwrap_or(0)
+            })
+        });
+        Some(self.policy.select(ranks).outcome(self.default_rank))
     }
 }

@@ -193,37 +193,31 @@ pub struct Decided {
 
 /// Applies a decision's hit policy to the rules that fired, in rule order.
 pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
-    let rank = |v: &Value| v.as_text().and_then(|t| def.outcomes.index(t)).unwrap_or(0);
-    let winners: Vec<&Fired> = match def.policy {
-        HitPolicy::Priority => match fired.iter().map(|f| rank(&f.outcome)).max() {
-            Some(top) => fired
-                .iter()
-                .copied()
-                .filter(|f| rank(&f.outcome) == top)
-                .collect(),
-            None => Vec::new(),
-        },
-        HitPolicy::First => fired.iter().copied().take(1).collect(),
-        HitPolicy::Collect => fired.to_vec(),
+    let rank = |v: &Value| {
+        v.as_text()
+            .and_then(|t| def.outcomes.index(t))
+            .unwrap_or(0) as u16
     };
-    let outcomes: Vec<Arc<str>> = match def.policy {
-        HitPolicy::Collect => {
-            let mut picked: Vec<(usize, Arc<str>)> = Vec::with_capacity(winners.len());
-            for f in &winners {
-                if let Value::Enum(o) = &f.outcome {
-                    let r = rank(&f.outcome);
-                    if !picked.iter().any(|(x, _)| *x == r) {
-                        picked.push((r, o.clone()));
-                    }
-                }
-            }
-            picked.sort_unstable_by_key(|(r, _)| *r);
-            picked.into_iter().map(|(_, o)| o).collect()
-        }
-        _ => match winners.first().map(|f| &f.outcome).or(def.default.as_ref()) {
+    let selection = def.policy.select(fired.iter().map(|f| rank(&f.outcome)));
+    let winners: Vec<&Fired> = fired
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| selection.picks(*i, rank(&f.outcome)))
+        .map(|(_, f)| *f)
+        .collect();
+    // The outcome of a winner of that rank, as the rule gave it.
+    let name = |r: u16| {
+        winners.iter().find_map(|f| match &f.outcome {
+            Value::Enum(o) if rank(&f.outcome) == r => Some(o.clone()),
+            _ => None,
+        })
+    };
+    let outcomes: Vec<Arc<str>> = match selection {
+        crate::semantics::outcome::Selection::Nothing => match &def.default {
             Some(Value::Enum(o)) => vec![o.clone()],
             _ => Vec::new(),
         },
+        s => s.ranks().iter().filter_map(name).collect(),
     };
     let mut outputs: IndexMap<String, Value> = IndexMap::new();
     for f in &winners {

@@ -643,14 +643,9 @@ fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, Ev
     Ok(taken.unwrap_or(Outcome::NotTaken))
 }
 
-/// The hit policy on the outcome ranks of the rule instances that fired, in order.
+/// The hit policy on the ranks of the rows that held, in row order.
 fn hit(t: &Table, ranks: impl Iterator<Item = u16>) -> Outcome {
-    let mut ranks = ranks;
-    match t.policy {
-        HitPolicy::Priority => Outcome::One(ranks.max().unwrap_or(t.default_rank)),
-        HitPolicy::First => Outcome::One(ranks.next().unwrap_or(t.default_rank)),
-        HitPolicy::Collect => Outcome::Set(ranks.collect()),
-    }
+    t.policy.select(ranks).outcome(t.default_rank)
 }
 
 /// The positions of the set bits of a row mask, lowest first.
@@ -852,21 +847,9 @@ fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, E
     Ok(taken.unwrap_or(Simple::NotTaken))
 }
 
-/// The outcome ranks the hit policy picks from the rules that fired: the highest
-/// (priority), the first (first), every one in rank order (collect); none means the
-/// default.
+/// The ranks of the outcomes the winning rows give, lowest first.
 fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
-    let set: OutcomeSet = match t.policy {
-        HitPolicy::Collect => fired.iter().map(|(_, r)| r.rank).collect(),
-        HitPolicy::Priority => fired
-            .iter()
-            .map(|(_, r)| r.rank)
-            .max()
-            .into_iter()
-            .collect(),
-        HitPolicy::First => fired.first().map(|(_, r)| r.rank).into_iter().collect(),
-    };
-    set.iter()
+    t.policy.select(fired.iter().map(|(_, r)| r.rank)).ranks().iter()
 }
 
 /// Writes one decision; `false` when its `only when` does not hold.

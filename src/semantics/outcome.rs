@@ -1,6 +1,8 @@
-//! What a decision's fast path answers: one outcome's index, or the set of outcomes
-//! collected. Below compile and both evaluators, so the kernel, the column plans and
-//! the checker's bound on outcomes agree on one width.
+//! What a decision answers: one outcome's index, or the set of outcomes collected, and
+//! the hit policy that picks them ([`Selection`]). Below compile and both evaluators, so
+//! the kernel, the column plans and the checker's bound on outcomes agree on one width.
+
+use super::ops::HitPolicy;
 
 /// The outcome of a decision without its reasons: what the fast path computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,5 +77,95 @@ impl FromIterator<u16> for OutcomeSet {
             s.insert(r);
         }
         s
+    }
+}
+
+/// Which of the rows that fired win, by the hit policy: what [`HitPolicy::select`]
+/// finds from their ranks. The one definition of the hit policy: the outcome path,
+/// the result path (reasons and outputs) and the JSON writer all select with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// No row fired (priority, first): the decision's default.
+    Nothing,
+    /// Priority: every row of the highest rank wins; the outcome is that rank.
+    Top(u16),
+    /// First: the first row that fired wins; the outcome is its rank.
+    First(u16),
+    /// Collect: every row wins; the outcome is the set of their ranks.
+    All(OutcomeSet),
+}
+
+impl HitPolicy {
+    /// Applies the hit policy to the ranks of the rows that fired, in row order.
+    #[inline]
+    pub fn select(self, ranks: impl IntoIterator<Item = u16>) -> Selection {
+        let mut ranks = ranks.into_iter();
+        match self {
+            HitPolicy::Priority => ranks.max().map_or(Selection::Nothing, Selection::Top),
+            HitPolicy::First => ranks.next().map_or(Selection::Nothing, Selection::First),
+            HitPolicy::Collect => Selection::All(ranks.collect()),
+        }
+    }
+}
+
+impl Selection {
+    /// The decision's outcome; `default_rank` when no row fired (priority, first).
+    #[inline]
+    pub fn outcome(self, default_rank: u16) -> Outcome {
+        match self {
+            Selection::Nothing => Outcome::One(default_rank),
+            Selection::Top(r) | Selection::First(r) => Outcome::One(r),
+            Selection::All(s) => Outcome::Set(s),
+        }
+    }
+
+    /// Whether the row at `position` among those that fired (from 0), of `rank`, wins.
+    #[inline]
+    pub fn picks(&self, position: usize, rank: u16) -> bool {
+        match self {
+            Selection::Nothing => false,
+            Selection::Top(r) => rank == *r,
+            Selection::First(_) => position == 0,
+            Selection::All(_) => true,
+        }
+    }
+
+    /// The ranks of the outcomes the winners give, lowest first (none when nothing
+    /// fired: the default is the caller's).
+    pub fn ranks(&self) -> OutcomeSet {
+        match self {
+            Selection::Nothing => OutcomeSet::EMPTY,
+            Selection::Top(r) | Selection::First(r) => std::iter::once(*r).collect(),
+            Selection::All(s) => *s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The selection agrees with the hit policy as the language defines it, on
+        /// any ranks in any order: priority the highest, first the first, collect all.
+        #[test]
+        fn select_is_the_hit_policy(ranks in proptest::collection::vec(0u16..300, 0..40), default in 0u16..300) {
+            let (ranks, default) = (ranks.iter().map(|r| r % MAX_OUTCOMES as u16).collect::<Vec<_>>(), default % MAX_OUTCOMES as u16);
+            let p = HitPolicy::Priority.select(ranks.iter().copied());
+            prop_assert_eq!(p.outcome(default), Outcome::One(ranks.iter().copied().max().unwrap_or(default)));
+            for (i, r) in ranks.iter().enumerate() {
+                prop_assert_eq!(p.picks(i, *r), Some(r) == ranks.iter().max());
+            }
+            let f = HitPolicy::First.select(ranks.iter().copied());
+            prop_assert_eq!(f.outcome(default), Outcome::One(ranks.first().copied().unwrap_or(default)));
+            prop_assert_eq!(f.ranks().iter().collect::<Vec<_>>(), ranks.first().copied().into_iter().collect::<Vec<_>>());
+            let c = HitPolicy::Collect.select(ranks.iter().copied());
+            let mut all: Vec<u16> = ranks.clone();
+            all.sort_unstable();
+            all.dedup();
+            prop_assert_eq!(c.ranks().iter().collect::<Vec<_>>(), all);
+            prop_assert!(ranks.iter().enumerate().all(|(i, r)| c.picks(i, *r)));
+        }
     }
 }
