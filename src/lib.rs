@@ -40,6 +40,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod json;
+#[cfg(feature = "cli")]
 pub mod lsp;
 pub mod reference;
 pub mod semantics;
@@ -368,7 +369,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The compiled policy, shared.
+    /// The compiled policy, shared (for the language server).
+    #[cfg(feature = "cli")]
     pub(crate) fn shared(&self) -> Arc<compile::Compiled> {
         self.compiled.clone()
     }
