@@ -4,6 +4,7 @@
 //! `docs/errors.md`), a severity, a lowercase message, and a span that renders as
 //! `file:line:col` with the source underlined (through [`miette`]).
 
+pub use crate::codes::{CheckError, Code, CompileError, ParseError};
 use crate::source::{Sources, Span};
 use std::fmt;
 
@@ -20,8 +21,9 @@ pub enum Severity {
 /// One problem found in a rule file.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    /// Stable code, e.g. `E0101`; catalogued in `docs/errors.md`.
-    pub code: &'static str,
+    /// Stable code, e.g. `E0101`, from a stage's error variant; catalogued in
+    /// `docs/errors.md`.
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// What went wrong, lowercase, user input in backticks.
@@ -36,9 +38,9 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a span.
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: impl Into<Code>, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            code,
+            code: code.into(),
             severity: Severity::Error,
             message: message.into(),
             span: Some(span),
@@ -48,7 +50,7 @@ impl Diagnostic {
     }
 
     /// A warning at a span.
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: impl Into<Code>, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
@@ -140,7 +142,7 @@ impl std::error::Error for Report {}
 /// One diagnostic bound to its source text, as miette wants it.
 #[derive(Debug)]
 pub struct Rendered {
-    code: &'static str,
+    code: Code,
     severity: Severity,
     message: String,
     help: Option<String>,

@@ -34,6 +34,7 @@ pub mod analysis;
 pub mod batch;
 pub mod builtins;
 pub mod check;
+pub mod codes;
 pub mod compile;
 pub mod diag;
 pub mod eval;
@@ -54,6 +55,7 @@ pub mod syntax;
 pub mod testing;
 pub mod value;
 
+use crate::codes::CheckError;
 use std::sync::Arc;
 
 pub use diag::{Diagnostic, Report, Severity};
@@ -301,7 +303,7 @@ fn forgot_use_intune(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         out
     });
     let from_bundled = |d: &Diagnostic| {
-        d.code == "E0102"
+        d.code == CheckError::Unknown
             && d.message.split('`').nth(1).is_some_and(|n| {
                 names.contains(n) || names.iter().any(|m| m.starts_with(&format!("{n}.")))
             })
@@ -318,7 +320,7 @@ fn forgot_use_intune(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .to_string();
     let others = found.len() - 1;
     let mut one = Diagnostic::error(
-        "E0102",
+        CheckError::Unknown,
         first.span.unwrap_or_default(),
         if others == 0 {
             format!("`{name}` is declared by the bundled Intune policy, which this file does not use")

@@ -6,6 +6,7 @@
 
 use crate::check::checker::suggest;
 use crate::check::ir::Program;
+use crate::codes::CompileError;
 use crate::value::{decode, DecodeError, Value};
 use thiserror::Error;
 
@@ -92,7 +93,7 @@ pub fn overridden(
             let (name, _) = program.settings.get_index(*id)?;
             map.contains_key(name).then(|| {
                 crate::diag::Diagnostic::warning(
-                    "W0302",
+                    CompileError::SetReplaced,
                     *span,
                     format!("`set {name}` is overridden by the JSON settings (`--settings` or `--graph`)"),
                 )

@@ -6,6 +6,7 @@
 
 use super::ir::*;
 use crate::builtins::Builtin;
+use crate::codes::CheckError;
 use crate::diag::Diagnostic;
 use crate::source::{Sources, Span};
 use crate::syntax::ast::{self, CmpOp, ExprKind, HitPolicy, Item, TypeKind, ValueKind};
@@ -132,7 +133,7 @@ impl Cx {
 const BAD: (TExpr, Type) = (TExpr::Const(Value::Absent), Type::Unknown);
 
 impl Checker {
-    fn err(&mut self, code: &'static str, span: Span, msg: impl Into<String>) -> Diagnostic {
+    fn err(&mut self, code: CheckError, span: Span, msg: impl Into<String>) -> Diagnostic {
         Diagnostic::error(code, span, msg)
     }
 
@@ -146,7 +147,7 @@ impl Checker {
             if let Item::Type(t) = item {
                 if self.types.contains_key(&t.name.text) {
                     let d = self.err(
-                        "E0101",
+                        CheckError::Duplicate,
                         t.name.span,
                         format!("type `{}` is declared twice", t.name.text),
                     );
@@ -184,12 +185,16 @@ impl Checker {
                 Item::Let(l) => self.let_decl(l),
                 Item::Facts(f) => {
                     if !f.facts.value.is_object() {
-                        let d = self.err("E0201", f.facts.span, "a fact set must be a JSON object");
+                        let d = self.err(
+                            CheckError::FactSetNotAnObject,
+                            f.facts.span,
+                            "a fact set must be a JSON object",
+                        );
                         self.push(d);
                     }
                     if self.p.fact_sets.contains_key(&f.name.text) {
                         let d = self.err(
-                            "E0101",
+                            CheckError::Duplicate,
                             f.name.span,
                             format!("fact set `{}` is declared twice", f.name.text),
                         );
@@ -211,7 +216,7 @@ impl Checker {
                 Item::Property(p) => self.property(p),
                 Item::Use(u) if u.text != "intune" && u.text != "intune_current" => {
                     let d = self
-                        .err("E0102", u.span, format!("unknown policy `{}`", u.text))
+                        .err(CheckError::Unknown, u.span, format!("unknown policy `{}`", u.text))
                         .with_help("the bundled policies are `use intune` (the seed's defaults) and `use intune_current` (today's portal defaults)");
                     self.push(d);
                 }
@@ -224,7 +229,7 @@ impl Checker {
                 let _ = prev;
                 self.diags.push(
                     Diagnostic::error(
-                        "E0101",
+                        CheckError::Duplicate,
                         r.span,
                         format!("rule `{}` is declared twice", r.name),
                     )
@@ -244,7 +249,11 @@ impl Checker {
         match self.type_state.get(name) {
             Some(true) => return None,
             Some(false) => {
-                let d = self.err("E0103", span, format!("type `{name}` refers to itself"));
+                let d = self.err(
+                    CheckError::CyclicType,
+                    span,
+                    format!("type `{name}` refers to itself"),
+                );
                 self.push(d);
                 return None;
             }
@@ -252,7 +261,7 @@ impl Checker {
         }
         if depth > MAX_TYPE_DEPTH {
             let d = self.err(
-                "E0209",
+                CheckError::TypeTooDeep,
                 span,
                 format!("type `{name}` refers through more than {MAX_TYPE_DEPTH} other types"),
             );
@@ -291,7 +300,7 @@ impl Checker {
             return Some(());
         }
         let d = self.err(
-            "E0209",
+            CheckError::TypeTooDeep,
             span,
             format!("this type nests deeper than {MAX_TYPE_DEPTH} levels of lists and records"),
         );
@@ -317,7 +326,7 @@ impl Checker {
                 for (n, t) in fields {
                     if !names.insert(n.text.as_str()) {
                         let d = self.err(
-                            "E0101",
+                            CheckError::Duplicate,
                             n.span,
                             format!("field `{}` is declared twice", n.text),
                         );
@@ -335,7 +344,7 @@ impl Checker {
                 for v in variants {
                     if !seen.insert(v.text.as_str()) {
                         let d = self.err(
-                            "E0101",
+                            CheckError::Duplicate,
                             v.span,
                             format!("value `{}` is listed twice", v.text),
                         );
@@ -349,7 +358,11 @@ impl Checker {
                 true => self.resolve_named_type(&n.text, depth)?,
                 false => {
                     let d = self
-                        .err("E0102", n.span, format!("unknown type `{}`", n.text))
+                        .err(
+                            CheckError::Unknown,
+                            n.span,
+                            format!("unknown type `{}`", n.text),
+                        )
                         .with_help(
                             "declare it with `type NAME = ...`, or list values with `a | b`",
                         );
@@ -373,7 +386,7 @@ impl Checker {
         };
         if self.p.facts.contains_key(&f.name.text) || self.p.groups.contains_key(&f.name.text) {
             let d = self.err(
-                "E0101",
+                CheckError::Duplicate,
                 f.name.span,
                 format!("fact `{}` is declared twice", f.name.text),
             );
@@ -430,7 +443,7 @@ impl Checker {
         for (name, span) in settings {
             if self.p.facts.contains_key(&name) || self.p.groups.contains_key(&name) {
                 let d = self.err(
-                    "E0101",
+                    CheckError::Duplicate,
                     span,
                     format!("`{name}` is declared both as a fact and as a setting"),
                 );
@@ -445,7 +458,7 @@ impl Checker {
         };
         if self.p.settings.contains_key(&s.name.text) {
             let d = self.err(
-                "E0101",
+                CheckError::Duplicate,
                 s.name.span,
                 format!("setting `{}` is declared twice", s.name.text),
             );
@@ -496,7 +509,7 @@ impl Checker {
         self.budget = MAX_EXPANDED_NODES;
         if self.p.decisions.contains_key(&d.name.text) {
             let e = self.err(
-                "E0101",
+                CheckError::Duplicate,
                 d.name.span,
                 format!("decision `{}` is declared twice", d.name.text),
             );
@@ -507,7 +520,7 @@ impl Checker {
         for o in &d.outcomes {
             if variants.contains(&o.text) {
                 let e = self.err(
-                    "E0101",
+                    CheckError::Duplicate,
                     o.span,
                     format!("outcome `{}` is listed twice", o.text),
                 );
@@ -517,7 +530,7 @@ impl Checker {
         }
         if variants.len() > crate::semantics::outcome::MAX_OUTCOMES {
             let e = self.err(
-                "E0208",
+                CheckError::TooManyOutcomes,
                 d.name.span,
                 format!(
                     "decision `{}` lists {} outcomes; at most {} are allowed",
@@ -538,7 +551,7 @@ impl Checker {
             Some(n) if outcomes.index(&n.text).is_some() => Some(Value::enum_(&n.text)),
             Some(n) => {
                 let e = self.err(
-                    "E0202",
+                    CheckError::UnknownOutcome,
                     n.span,
                     format!(
                         "default `{}` is not an outcome of decision `{}`",
@@ -591,7 +604,7 @@ impl Checker {
     fn let_decl(&mut self, l: &ast::LetDecl) {
         if self.lets.contains_key(&l.name.text) {
             let d = self.err(
-                "E0101",
+                CheckError::Duplicate,
                 l.name.span,
                 format!("`let {}` is declared twice", l.name.text),
             );
@@ -603,7 +616,7 @@ impl Checker {
         let (size, depth) = size_depth(&e);
         if depth > MAX_EXPANDED_DEPTH {
             let d = self.err(
-                "E0002",
+                CheckError::LetTooLarge,
                 l.name.span,
                 format!("`let {}` nests {depth} deep once its lets are expanded (the limit is {MAX_EXPANDED_DEPTH})", l.name.text),
             );
@@ -633,7 +646,7 @@ impl Checker {
                     Type::Unknown => Type::Unknown,
                     other => {
                         let d = self.err(
-                            "E0203",
+                            CheckError::NotAList,
                             fe.list.span,
                             format!("`for` needs a list, found {other}"),
                         );
@@ -668,7 +681,7 @@ impl Checker {
             Type::Literal(n) if outcomes.index(n).is_none() => {
                 let d = self
                     .err(
-                        "E0202",
+                        CheckError::UnknownOutcome,
                         r.then.outcome.span,
                         format!(
                             "`{n}` is not an outcome of decision `{}`",
@@ -682,7 +695,7 @@ impl Checker {
             Type::Enum(e) if e.variants.iter().any(|v| outcomes.index(v).is_some()) => {}
             other => {
                 let d = self.err(
-                    "E0202",
+                    CheckError::UnknownOutcome,
                     r.then.outcome.span,
                     format!(
                         "the outcome of decision `{}` must be one of its outcomes, found {other}",
@@ -697,7 +710,7 @@ impl Checker {
             let Some(idx) = outputs_decl.iter().position(|(m, _)| *m == n.text) else {
                 let d = self
                     .err(
-                        "E0102",
+                        CheckError::Unknown,
                         n.span,
                         format!(
                             "decision `{}` has no output `{}`",
@@ -786,7 +799,7 @@ impl Checker {
                 let place = self.p.sources.locate(*first);
                 let d = self
                     .err(
-                        "E0101",
+                        CheckError::Duplicate,
                         s.name.span,
                         format!(
                             "the default of setting `{}` is set twice (first at {place})",
@@ -811,7 +824,7 @@ impl Checker {
             let place = self.p.sources.locate(*first);
             let d = self
                 .err(
-                    "E0101",
+                    CheckError::Duplicate,
                     s.name.span,
                     format!("setting `{}` is set twice (first at {place})", s.name.text),
                 )
@@ -878,7 +891,11 @@ impl Checker {
             } else {
                 format!("$.{at}")
             };
-            let mut d = self.err("E0102", span, format!("unknown fact key `{key}` at {path}"));
+            let mut d = self.err(
+                CheckError::Unknown,
+                span,
+                format!("unknown fact key `{key}` at {path}"),
+            );
             if let Some(h) = hint {
                 d = d.with_help(h);
             }
@@ -916,7 +933,7 @@ impl Checker {
             fields.extend(d.reports.iter().map(|(n, _)| n.clone()));
             let e = self
                 .err(
-                    "E0102",
+                    CheckError::Unknown,
                     path.span,
                     format!("decision `{dname}` has no field `{field}`"),
                 )
@@ -979,7 +996,7 @@ impl Checker {
     fn lit_value(&mut self, lit: &ast::ValueLit, ty: &Type) -> Option<Value> {
         let mismatch = |c: &mut Checker| {
             let d = c.err(
-                "E0204",
+                CheckError::BadValue,
                 lit.span,
                 format!(
                     "expected {}, found `{}`",
@@ -1015,7 +1032,7 @@ impl Checker {
                 if e.index(s).is_none() {
                     let d = self
                         .err(
-                            "E0204",
+                            CheckError::BadValue,
                             lit.span,
                             format!("`{s}` is not one of {}", e.variants.join(", ")),
                         )
@@ -1040,7 +1057,7 @@ impl Checker {
                 for (n, _) in given {
                     if !fields.iter().any(|(f, _)| *f == n.text) {
                         let d = self.err(
-                            "E0204",
+                            CheckError::BadValue,
                             n.span,
                             format!(
                                 "unknown field `{}`; the fields are {}",
@@ -1063,7 +1080,11 @@ impl Checker {
                             out.push((f.clone(), Value::Absent))
                         }
                         None => {
-                            let d = self.err("E0204", lit.span, format!("missing field `{f}`"));
+                            let d = self.err(
+                                CheckError::BadValue,
+                                lit.span,
+                                format!("missing field `{f}`"),
+                            );
                             self.push(d);
                             return None;
                         }
@@ -1103,7 +1124,11 @@ impl Checker {
                 .chain(self.lets.keys())
                 .collect(),
         };
-        let d = Diagnostic::error("E0102", span, format!("unknown {what} `{name}`"));
+        let d = Diagnostic::error(
+            CheckError::Unknown,
+            span,
+            format!("unknown {what} `{name}`"),
+        );
         match suggest(name, candidates.into_iter()) {
             Some(h) => d.with_help(h),
             None => d,
@@ -1117,7 +1142,11 @@ impl Checker {
     fn expr_expecting(&mut self, e: &ast::Expr, want: &Type, cx: &Cx) -> TExpr {
         let (te, t) = self.expr(e, cx);
         if !self.assignable(&t, want) {
-            let d = self.err("E0205", e.span, format!("expected {want}, found {t}"));
+            let d = self.err(
+                CheckError::TypeMismatch,
+                e.span,
+                format!("expected {want}, found {t}"),
+            );
             self.push(d);
         }
         // Bare names in a list of an enum type become that enum's values.
@@ -1146,7 +1175,7 @@ impl Checker {
                 match Version::parse(s) {
                     Some(v) => (TExpr::Const(Value::Version(v)), Type::Version),
                     None => {
-                        let d = self.err("E0204", e.span, format!("malformed version `{s}`")).with_help(
+                        let d = self.err(CheckError::BadValue, e.span, format!("malformed version `{s}`")).with_help(
                         "a version has 2 to 4 numeric components, like `15.1` or `14.8.1.2`",
                     );
                         self.push(d);
@@ -1196,7 +1225,7 @@ impl Checker {
                     Type::Unknown => Type::Unknown,
                     other => {
                         let d = self.err(
-                            "E0203",
+                            CheckError::NotAList,
                             list.span,
                             format!(
                                 "`{}` needs a list, found {other}",
@@ -1241,7 +1270,7 @@ impl Checker {
             if let Some((size, _)) = self.let_sizes.get(p) {
                 if *size > self.budget {
                     let d = self.err(
-                        "E0002",
+                        CheckError::LetTooLarge,
                         span,
                         format!("expanding `{p}` here makes the declaration larger than {MAX_EXPANDED_NODES} nodes"),
                     );
@@ -1253,7 +1282,7 @@ impl Checker {
             if let Some((te, t, _)) = self.lets.get(p) {
                 if te.reads_facts() && !cx.facts {
                     let d = self.err(
-                        "E0206",
+                        CheckError::FactsWhereSettings,
                         span,
                         format!("`{p}` reads facts, which {} cannot", cx.what),
                     );
@@ -1277,7 +1306,7 @@ impl Checker {
         if let Some((i, _, f)) = self.p.facts.get_full(p) {
             if !cx.facts {
                 let d = self
-                    .err("E0206", span, format!("{} cannot read facts, and `{p}` is a fact", cx.what))
+                    .err(CheckError::FactsWhereSettings, span, format!("{} cannot read facts, and `{p}` is a fact", cx.what))
                     .with_help("settings are known when the policy is compiled; facts only when it is evaluated");
                 self.push(d);
                 return BAD;
@@ -1326,7 +1355,7 @@ impl Checker {
                     }
                     None => {
                         let d = self.err(
-                            "E0102",
+                            CheckError::Unknown,
                             span,
                             format!(
                                 "`{whole}` has no field `{s}`; the fields are {}",
@@ -1344,7 +1373,7 @@ impl Checker {
                 Type::Unknown => return BAD,
                 other => {
                     let d = self.err(
-                        "E0102",
+                        CheckError::Unknown,
                         span,
                         format!("`{whole}`: {other} has no field `{s}`"),
                     );
@@ -1359,7 +1388,7 @@ impl Checker {
     fn call(&mut self, name: &ast::Name, args: &[ast::Expr], span: Span, cx: &Cx) -> (TExpr, Type) {
         if name.text == "present" {
             if args.len() != 1 {
-                let d = self.err("E0207", span, "`present` takes one argument");
+                let d = self.err(CheckError::BadCall, span, "`present` takes one argument");
                 self.push(d);
                 return BAD;
             }
@@ -1371,7 +1400,7 @@ impl Checker {
                 || matches!(&te, TExpr::Fact(f) if self.p.facts.get_index(*f).is_some_and(|(_, d)| d.group.is_some()));
             if !ok {
                 let d = self.err(
-                    "E0207",
+                    CheckError::BadCall,
                     args[0].span,
                     "`present` needs an optional fact, a fact group, an optional setting or an optional field",
                 );
@@ -1384,7 +1413,7 @@ impl Checker {
             names.push("present");
             let d = self
                 .err(
-                    "E0102",
+                    CheckError::Unknown,
                     name.span,
                     format!("unknown function `{}`", name.text),
                 )
@@ -1395,7 +1424,7 @@ impl Checker {
         match b.arity() {
             Some(n) if n != args.len() => {
                 let d = self.err(
-                    "E0207",
+                    CheckError::BadCall,
                     span,
                     format!("`{}` takes {n} argument(s), found {}", b.name(), args.len()),
                 );
@@ -1404,7 +1433,7 @@ impl Checker {
             }
             None if args.is_empty() => {
                 let d = self.err(
-                    "E0207",
+                    CheckError::BadCall,
                     span,
                     format!("`{}` takes at least one argument", b.name()),
                 );
@@ -1433,7 +1462,7 @@ impl Checker {
                 );
             if !ok {
                 let d = self.err(
-                    "E0205",
+                    CheckError::TypeMismatch,
                     a.span,
                     format!("`{}` needs a string, found {t}", b.name()),
                 );
@@ -1460,7 +1489,7 @@ impl Checker {
                 Type::Unknown => Type::Unknown,
                 other => {
                     let d = self.err(
-                        "E0203",
+                        CheckError::NotAList,
                         b.span,
                         format!("`{}` needs a list on its right, found {other}", op.as_str()),
                     );
@@ -1499,7 +1528,7 @@ impl Checker {
         let plain = Some(CmpKind::Plain { nocase });
         let (a, b) = (a.strip_optional(), b.strip_optional());
         let bad = |c: &mut Checker, why: String| {
-            let d = c.err("E0205", span, why);
+            let d = c.err(CheckError::TypeMismatch, span, why);
             c.push(d);
             None
         };
@@ -1509,7 +1538,7 @@ impl Checker {
                 if e.index(n).is_none() {
                     let d = self
                         .err(
-                            "E0204",
+                            CheckError::BadValue,
                             span,
                             format!("`{n}` is not one of {}", e.variants.join(", ")),
                         )
@@ -1536,7 +1565,11 @@ impl Checker {
             }
             (Type::Literal(n), Type::Str { .. }) | (Type::Str { .. }, Type::Literal(n)) => {
                 let d = self
-                    .err("E0205", span, format!("`{n}` is not a declared name"))
+                    .err(
+                        CheckError::TypeMismatch,
+                        span,
+                        format!("`{n}` is not a declared name"),
+                    )
                     .with_help(format!("to compare with the string, quote it: \"{n}\""));
                 self.push(d);
                 None

@@ -3,6 +3,7 @@
 
 use crate::args::*;
 use crate::output::*;
+use apprules::codes::CompileError;
 use apprules::{Policy, PolicyBuilder};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -138,7 +139,11 @@ pub(crate) fn policy(
     // settings replace a file's `set` line (a precedence that must not be silent).
     let p = b.build()?;
     let report = p.warnings();
-    for d in report.diagnostics.iter().filter(|d| d.code == "W0302") {
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == CompileError::SetReplaced)
+    {
         if !quiet() {
             errln!("{}", report.short_line(d));
         }

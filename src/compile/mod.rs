@@ -19,6 +19,7 @@ pub mod print;
 pub mod table;
 
 use crate::check::ir::*;
+use crate::codes::CompileError;
 use crate::diag::Diagnostic;
 use crate::semantics::display::display_plain;
 use crate::semantics::logic::{cmp, Tri};
@@ -84,9 +85,9 @@ fn blame_settings(program: &Program, rule: &crate::check::ir::RuleDef, e: String
         format!("setting {}: {e}", names.join(", "))
     };
     match set_line {
-        Some(span) => Diagnostic::error("E0303", span, message)
+        Some(span) => Diagnostic::error(CompileError::RuleFails, span, message)
             .with_label(format!("this value makes rule `{}` fail", rule.name)),
-        None => Diagnostic::error("E0303", rule.span, message)
+        None => Diagnostic::error(CompileError::RuleFails, rule.span, message)
             .with_label(format!("in rule `{}`", rule.name))
             .with_help("check the value given to the setting (`--settings`, `--graph` or `set`)"),
     }
@@ -129,9 +130,9 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
                     .collect();
                 let span = set_line.unwrap_or(lint.span);
                 let mut d = if lint.error {
-                    Diagnostic::error("E0301", span, msg)
+                    Diagnostic::error(CompileError::LintError, span, msg)
                 } else {
-                    Diagnostic::warning("W0301", span, msg)
+                    Diagnostic::warning(CompileError::LintWarning, span, msg)
                 }
                 .with_label(format!("lint `{}`", lint.name));
                 if !from_json.is_empty() {
@@ -147,7 +148,7 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
                 }
             }
             Ok(_) => {}
-            Err(e) => errors.push(Diagnostic::error("E0302", lint.span, e)),
+            Err(e) => errors.push(Diagnostic::error(CompileError::LintFails, lint.span, e)),
         }
     }
     let mut tables = Vec::new();
@@ -251,12 +252,12 @@ fn compile_table(
                 Ok(f) => match dnf(&nnf(f, false), &pe.cols.list, program) {
                     Ok(alts) => Some(Dnf { alternatives: alts }),
                     Err(e) => {
-                        errors.push(Diagnostic::error("E0303", def.span, e));
+                        errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e));
                         None
                     }
                 },
                 Err(e) => {
-                    errors.push(Diagnostic::error("E0303", def.span, e));
+                    errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e));
                     None
                 }
             }
@@ -272,7 +273,7 @@ fn compile_table(
         };
         match pe.eval(e, &mut Vec::new()).and_then(|pv| pe.value_expr(pv)) {
             Ok(c) => reports.push((name.clone(), c)),
-            Err(e) => errors.push(Diagnostic::error("E0303", def.span, e)),
+            Err(e) => errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e)),
         }
     }
     if !errors.is_empty() {

@@ -193,11 +193,7 @@ pub struct Decided {
 
 /// Applies a decision's hit policy to the rules that fired, in rule order.
 pub fn decide(def: &DecisionDef, fired: &[&Fired]) -> Decided {
-    let rank = |v: &Value| {
-        v.as_text()
-            .and_then(|t| def.outcomes.index(t))
-            .unwrap_or(0) as u16
-    };
+    let rank = |v: &Value| v.as_text().and_then(|t| def.outcomes.index(t)).unwrap_or(0) as u16;
     let selection = def.policy.select(fired.iter().map(|f| rank(&f.outcome)));
     let winners: Vec<&Fired> = fired
         .iter()

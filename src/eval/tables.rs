@@ -849,7 +849,10 @@ fn simple<'t>(c: &Compiled, t: &'t Table, facts: &Facts) -> Result<Simple<'t>, E
 
 /// The ranks of the outcomes the winning rows give, lowest first.
 fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
-    t.policy.select(fired.iter().map(|(_, r)| r.rank)).ranks().iter()
+    t.policy
+        .select(fired.iter().map(|(_, r)| r.rank))
+        .ranks()
+        .iter()
 }
 
 /// Writes one decision; `false` when its `only when` does not hold.

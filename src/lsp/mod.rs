@@ -16,6 +16,7 @@ mod navigate;
 mod text;
 mod tokens;
 
+use crate::codes::ParseError;
 use crate::compile::Compiled;
 use crate::source::Sources;
 use crate::syntax::ast::File;
@@ -381,7 +382,7 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
             let mut sources = Sources::new();
             sources.add(name, text);
             let d = Diagnostic {
-                code: "E0001",
+                code: ParseError::Grammar.into(),
                 severity: Severity::Error,
                 message: e.to_string(),
                 span: None,
@@ -434,7 +435,7 @@ fn diagnostic_json(d: &Diagnostic, sources: &Sources, doc: &Doc) -> Option<J> {
         "range": range,
         "severity": if d.severity == Severity::Error { 1 } else { 2 },
         "code": d.code,
-        "codeDescription": {"href": format!("https://github.com/apprules/apprules/blob/main/docs/errors.md#{}", d.code.to_ascii_lowercase())},
+        "codeDescription": {"href": d.code.url()},
         "source": "apprules",
         "message": message,
     }))

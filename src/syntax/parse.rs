@@ -6,6 +6,7 @@
 //! deep nesting) gets a clear error instead of a stack overflow.
 
 use super::ast::*;
+use crate::codes::ParseError;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use pest::iterators::Pair;
@@ -76,7 +77,7 @@ pub fn parse_with_limits(
     }
     if items.len() > limits.max_items {
         return Err(vec![Diagnostic::error(
-            "E0003",
+            ParseError::TooLarge,
             Span::new(file, 0, 0),
             format!(
                 "too many declarations: {} (the limit is {})",
@@ -90,7 +91,7 @@ pub fn parse_with_limits(
     }
     if items.is_empty() {
         return Err(vec![Diagnostic::error(
-            "E0005",
+            ParseError::Empty,
             Span::new(file, 0, 0),
             "the file declares nothing",
         )
@@ -108,7 +109,7 @@ pub fn parse_with_limits(
 fn precheck(file: FileId, text: &str, limits: &Limits) -> Result<(), Vec<Diagnostic>> {
     if text.len() > limits.max_file_bytes {
         return Err(vec![Diagnostic::error(
-            "E0003",
+            ParseError::TooLarge,
             Span::new(file, 0, 0),
             format!(
                 "file is too large: {} bytes (the limit is {})",
@@ -126,7 +127,7 @@ fn precheck(file: FileId, text: &str, limits: &Limits) -> Result<(), Vec<Diagnos
     let mut chain = 0usize;
     let too_deep = |at: usize, len: usize| {
         vec![Diagnostic::error(
-            "E0002",
+            ParseError::TooDeep,
             Span::new(file, at, at + len),
             format!(
                 "nesting is too deep (the limit is {}): brackets, `any`, `all` and `list of` nest",
@@ -160,7 +161,7 @@ fn precheck(file: FileId, text: &str, limits: &Limits) -> Result<(), Vec<Diagnos
                 }
                 if i - start > limits.max_string_bytes {
                     return Err(vec![Diagnostic::error(
-                        "E0003",
+                        ParseError::TooLarge,
                         Span::new(file, start, start + 1),
                         format!(
                             "string is too long: {} bytes (the limit is {})",
@@ -284,8 +285,12 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
     } else {
         format!("expected {expected}, found {found}")
     };
-    Diagnostic::error("E0001", Span::new(file, start, end.max(start)), message)
-        .with_label("syntax error here")
+    Diagnostic::error(
+        ParseError::Grammar,
+        Span::new(file, start, end.max(start)),
+        message,
+    )
+    .with_label("syntax error here")
 }
 
 fn rule_name(r: Rule) -> Option<&'static str> {
@@ -747,7 +752,7 @@ impl Builder<'_> {
             Err(_) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "E0004",
+                        ParseError::IntegerTooLarge,
                         self.span(p),
                         format!("integer `{}` is out of range", p.as_str()),
                     )
@@ -891,7 +896,7 @@ impl Builder<'_> {
                     if map.contains_key(&k) {
                         // A duplicate key would be last-wins: never guess in a policy.
                         self.diags.push(Diagnostic::error(
-                            "E0006",
+                            ParseError::DuplicateKey,
                             key_span,
                             format!("key `{k}` appears twice in this JSON object"),
                         ));
@@ -913,7 +918,7 @@ impl Builder<'_> {
                 Ok(v) => v,
                 Err(_) => {
                     self.diags.push(Diagnostic::error(
-                        "E0004",
+                        ParseError::IntegerTooLarge,
                         self.span(&q),
                         format!("number `{}` is out of range", q.as_str()),
                     ));
@@ -1002,7 +1007,7 @@ impl Builder<'_> {
                     if ops > self.max_depth {
                         self.diags.push(
                             Diagnostic::error(
-                                "E0002",
+                                ParseError::TooDeep,
                                 Span::new(self.file, op.as_span().start(), op.as_span().end()),
                                 format!(
                                     "too many operators in a row (the limit is {})",
@@ -1047,7 +1052,7 @@ impl Builder<'_> {
                 Ok(v) => ExprKind::Int(v),
                 Err(_) => {
                     self.diags.push(Diagnostic::error(
-                        "E0004",
+                        ParseError::IntegerTooLarge,
                         span,
                         format!("integer `{text}` is out of range"),
                     ));
