@@ -83,13 +83,17 @@ pub const BUNDLED_TESTS_NAME: &str = "<bundled>/intune-ios.tests.rules";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read.
-    #[error("cannot read `{path}`: {message}")]
+    #[error("cannot read `{path}`: {source}")]
     Io {
         /// The path.
         path: String,
-        /// Why.
-        message: String,
+        /// Why: the I/O error, or `InvalidData` for a file too large or not UTF-8.
+        #[source]
+        source: std::io::Error,
     },
+    /// A Graph export cannot be read as a policy.
+    #[error(transparent)]
+    Graph(#[from] graph::GraphError),
     /// The rule files have errors (syntax, names, types, compilation, lints).
     #[error("{0}")]
     Rules(Report),
@@ -217,10 +221,13 @@ impl PolicyBuilder {
             if m.is_file() && m.len() > self.limits.max_file_bytes as u64 {
                 return Err(Error::Io {
                     path: path.display().to_string(),
-                    message: format!(
-                        "file is too large: {} bytes (the limit is {})",
-                        m.len(),
-                        self.limits.max_file_bytes
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "file is too large: {} bytes (the limit is {})",
+                            m.len(),
+                            self.limits.max_file_bytes
+                        ),
                     ),
                 });
             }
@@ -337,13 +344,13 @@ fn forgot_use_intune(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// Reads a file as UTF-8, with an error that names it.
 pub fn read_text(path: &std::path::Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.display().to_string(),
-        message: e.to_string(),
+        source,
     })?;
     text_of(bytes).map_err(|message| Error::Io {
         path: path.display().to_string(),
-        message,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
     })
 }
 
