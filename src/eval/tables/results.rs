@@ -1,0 +1,133 @@
+//! Full results: outcomes with outputs, reasons, reports and the settings not
+//! enforced.
+
+use super::*;
+
+/// Evaluates one table. `None` when its `only when` does not hold. With `trace`,
+/// every row is evaluated and recorded (for `explain`).
+pub fn eval_table(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+    trace: Option<&mut Vec<RowTrace>>,
+) -> Result<Option<DecisionResult>, EvalError> {
+    let program = &*c.program;
+    let Some((_, def)) = program.decisions.get_index(t.decision) else {
+        return Ok(None);
+    };
+    when_taken(c, t, facts, |cols| {
+        let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
+            match trace {
+                None => cols.evaluate(bits, false),
+                Some(tr) => {
+                    for row in &t.rows {
+                        let (r, failed) = cols.row(row);
+                        bits.record(row.instance as usize, r);
+                        let failed = match (r, failed) {
+                            (Tri::True, _) | (_, None) => None,
+                            (_, Some((col, test))) => Some((col, cols.get(col).clone(), test)),
+                        };
+                        tr.push(RowTrace {
+                            rule: row.rule,
+                            instance: row.instance,
+                            result: r,
+                            failed,
+                            shadow: row.shadow,
+                        });
+                    }
+                }
+            }
+            let mut fired: Vec<(Fired, &Row)> = Vec::new();
+            for (inst, row) in touched_rows(t, bits) {
+                match bits.state(inst) {
+                    Tri::True => {
+                        let outputs = row
+                            .outputs
+                            .iter()
+                            .map(|(i, e)| (*i, column_value(e, facts, program)))
+                            .collect();
+                        fired.push((
+                            Fired {
+                                rule: row.rule,
+                                rule_name: row.rule_name.clone(),
+                                about_name: row.about_name.clone(),
+                                outcome: row.outcome.clone(),
+                                outputs,
+                                message: row.message.clone(),
+                                about: row.about,
+                            },
+                            row,
+                        ));
+                    }
+                    Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
+                    _ => {}
+                }
+            }
+            Ok(fired)
+        })?;
+        let actual: Vec<&Fired> = fired
+            .iter()
+            .filter(|(_, r)| r.shadow.is_none())
+            .map(|(f, _)| f)
+            .collect();
+        let decided = decide(def, &actual);
+        let not_enforced = not_enforced(program, def, &fired, &decided);
+        Ok(DecisionResult {
+            name: t.name.clone(),
+            field: t.field.clone(),
+            policy: def.policy,
+            outcomes: decided.outcomes,
+            outputs: decided.outputs,
+            reports: reports(t, facts, program),
+            reasons: reasons(&actual),
+            not_enforced,
+        })
+    })
+}
+
+/// The values a decision reports from the facts.
+pub(super) fn reports(t: &Table, facts: &Facts, program: &Program) -> IndexMap<String, Value> {
+    t.reports
+        .iter()
+        .map(|(name, e)| (name.clone(), column_value(e, facts, program)))
+        .collect()
+}
+
+/// The gated settings whose enforcement would change the result: for each, the
+/// decision is taken again with the setting's fallback rows replaced by its shadows.
+pub(super) fn not_enforced(
+    program: &Program,
+    def: &crate::check::ir::DecisionDef,
+    fired: &[(Fired, &Row)],
+    decided: &crate::eval::Decided,
+) -> Vec<String> {
+    if !fired.iter().any(|(_, r)| r.gated()) {
+        return Vec::new();
+    }
+    let mut candidates: Vec<usize> = Vec::new();
+    for (_, r) in fired {
+        for s in r.fallback.iter().chain(r.shadow.iter()) {
+            if !candidates.contains(s) {
+                candidates.push(*s);
+            }
+        }
+    }
+    candidates.sort_unstable();
+    let mut out = Vec::new();
+    for x in candidates {
+        let alt: Vec<&Fired> = fired
+            .iter()
+            .filter(|(_, r)| match r.shadow {
+                Some(s) => s == x,
+                None => !r.fallback.contains(&x),
+            })
+            .map(|(f, _)| f)
+            .collect();
+        if decide(def, &alt) != *decided {
+            if let Some((name, _)) = program.settings.get_index(x) {
+                out.push(name.clone());
+            }
+        }
+    }
+    out
+}

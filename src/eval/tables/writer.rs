@@ -1,0 +1,148 @@
+//! The JSON writer: decisions straight into bytes, from the fragments the compiler
+//! escaped once; the result path where outputs or SDK gates need it.
+
+use super::*;
+
+/// Writes every decision as JSON, byte for byte what `serde_json::to_writer` writes
+/// for [`crate::eval::Decisions`], without building them: the outcome comes from the
+/// ranks of the rows that held, the reasons from text escaped at compile time. A
+/// decision whose winning rules set outputs, or that an old SDK may have left
+/// `not_enforced`, is evaluated in full and serialized.
+pub fn write_json(c: &Compiled, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
+    out.push(b'{');
+    let mut first = true;
+    for t in &c.tables {
+        let start = out.len();
+        if !first {
+            out.push(b',');
+        }
+        if write_table(c, t, facts, out)? {
+            first = false;
+        } else {
+            out.truncate(start);
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// A decision taken by the fast paths, or why not.
+pub(super) enum Simple<'t> {
+    /// Its `only when` does not hold.
+    NotTaken,
+    /// The rules that fired, in order: each instance's first row index and row.
+    Fired(Vec<(usize, &'t Row)>),
+    /// A rule that fired sets outputs or depends on an old SDK: the full path decides.
+    Full,
+}
+
+/// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
+pub(super) fn simple<'t>(
+    c: &Compiled,
+    t: &'t Table,
+    facts: &Facts,
+) -> Result<Simple<'t>, EvalError> {
+    let taken = when_taken(c, t, facts, |cols| {
+        with_bits(t.instances as usize, |bits| {
+            cols.evaluate(bits, false);
+            let mut fired: Vec<(usize, &Row)> = Vec::new();
+            for (inst, row) in touched_rows(t, bits) {
+                match bits.state(inst) {
+                    Tri::True => {
+                        if row.gated() || !row.outputs.is_empty() {
+                            return Ok(Simple::Full);
+                        }
+                        let r = t.instance_rows.get(inst).copied().unwrap_or(0) as usize;
+                        fired.push((r, row));
+                    }
+                    Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
+                    _ => {}
+                }
+            }
+            Ok(Simple::Fired(fired))
+        })
+    })?;
+    Ok(taken.unwrap_or(Simple::NotTaken))
+}
+
+/// The ranks of the outcomes the winning rows give, lowest first.
+pub(super) fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
+    t.policy
+        .select(fired.iter().map(|(_, r)| r.rank))
+        .ranks()
+        .iter()
+}
+
+/// Writes one decision; `false` when its `only when` does not hold.
+pub(super) fn write_table(
+    c: &Compiled,
+    t: &Table,
+    facts: &Facts,
+    out: &mut Vec<u8>,
+) -> Result<bool, EvalError> {
+    let program = &*c.program;
+    let fired = match simple(c, t, facts)? {
+        Simple::NotTaken => return Ok(false),
+        Simple::Fired(f) => f,
+        Simple::Full => {
+            let Some(d) = eval_table(c, t, facts, None)? else {
+                return Ok(false);
+            };
+            out.extend_from_slice(t.json.open.as_bytes());
+            // `{` is already written: serialize the object and drop its own brace.
+            let mut buf = Vec::new();
+            if serde_json::to_writer(&mut buf, &d).is_err() {
+                buf = b"{}".to_vec();
+            }
+            out.extend_from_slice(buf.get(1..).unwrap_or_default());
+            return Ok(true);
+        }
+    };
+    out.extend_from_slice(t.json.open.as_bytes());
+    for ((_, e), key) in t.reports.iter().zip(&t.json.reports) {
+        let v = column_value(e, facts, program);
+        if v != Value::Absent {
+            out.extend_from_slice(key.as_bytes());
+            if serde_json::to_writer(&mut *out, &v).is_err() {
+                out.extend_from_slice(b"null");
+            }
+            out.push(b',');
+        }
+    }
+    out.extend_from_slice(t.json.field.as_bytes());
+    let outcome = |rank: u16| {
+        t.json
+            .outcomes
+            .get(rank as usize)
+            .map_or("null", String::as_str)
+            .as_bytes()
+    };
+    let mut ranks = picked(t, &fired).peekable();
+    match t.policy {
+        HitPolicy::Collect => {
+            out.push(b'[');
+            for (i, rank) in ranks.enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(outcome(rank));
+            }
+            out.push(b']');
+        }
+        _ => match ranks.next() {
+            Some(rank) => out.extend_from_slice(outcome(rank)),
+            None => out.extend_from_slice(t.json.default.as_bytes()),
+        },
+    }
+    out.extend_from_slice(b",\"reasons\":[");
+    for (i, (r, _)) in fired.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Some(j) = t.json.reasons.get(*r) {
+            out.extend_from_slice(j.as_bytes());
+        }
+    }
+    out.extend_from_slice(b"],\"not_enforced\":[]}");
+    Ok(true)
+}
