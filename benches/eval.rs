@@ -179,6 +179,18 @@ fn bound(c: &mut Criterion) {
         b.iter(|| policy.evaluate_bound(black_box(&facts)).unwrap())
     });
     g.finish();
+    // The same launch decision with each engine forced: what each costs.
+    let mut g = c.benchmark_group("engine");
+    for engine in apprules::eval::engine::Engine::ALL {
+        let p = policy.with_engine(engine);
+        g.bench_function(format!("launch/outcome/{engine:?}"), |b| {
+            b.iter(|| p.outcome(launch, black_box(&facts)).unwrap())
+        });
+        g.bench_function(format!("all_decisions/{engine:?}"), |b| {
+            b.iter(|| p.evaluate_bound(black_box(&facts)).unwrap())
+        });
+    }
+    g.finish();
 }
 
 fn floor(c: &mut Criterion) {

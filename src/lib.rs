@@ -222,6 +222,16 @@ impl Policy {
         }
     }
 
+    /// The same policy with every table run by one engine (see [`eval::engine::Engine`]):
+    /// for testing each engine against the reference, and for measuring them.
+    pub fn with_engine(&self, engine: eval::engine::Engine) -> Policy {
+        Policy {
+            compiled: Arc::new(engine.apply(&self.compiled)),
+            schema: self.schema.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
+
     /// Evaluates bound facts with the decision tables.
     pub fn evaluate_bound(&self, facts: &Facts) -> Result<Decisions, EvalError> {
         eval::tables::evaluate(&self.compiled, facts)

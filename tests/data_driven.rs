@@ -98,6 +98,24 @@ fn eval_stage() {
             "{}: interpreter differs",
             p.display()
         );
+        // Every engine gives the same decisions and writes the same JSON.
+        for engine in apprules::eval::engine::Engine::ALL {
+            let forced = policy.with_engine(engine);
+            assert_eq!(
+                forced.evaluate_bound(&bound).as_ref(),
+                Ok(&decisions),
+                "{}: engine {engine:?} differs",
+                p.display()
+            );
+            let mut out = Vec::new();
+            forced.write_json(&bound, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&decisions).unwrap(),
+                "{}: engine {engine:?} writes other JSON",
+                p.display()
+            );
+        }
         let out = serde_json::to_string_pretty(&decisions.to_json()).unwrap() + "\n";
         expect(&p.with_extension("expected.json"), &out);
     }

@@ -12,8 +12,18 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 
-/// Evaluates `n` generated fact sets with both evaluators and compares them.
+/// Evaluates `n` generated fact sets with both evaluators and compares them, with
+/// every table run by each engine in turn (the kernel, the column plan, the hash
+/// index, row by row).
 fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
+    for engine in apprules::eval::engine::Engine::ALL {
+        agree_on(&policy.with_engine(engine), n, seed)
+            .map_err(|e| TestCaseError::fail(format!("engine {engine:?}: {e}")))?;
+    }
+    Ok(())
+}
+
+fn agree_on(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
     let strategy = facts_strategy(policy.program(), &policy.compiled().settings, None);
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());

@@ -76,7 +76,7 @@ pub(super) fn compile_table(
             *slot = i as u32;
         }
     }
-    let index = build_index(&rows);
+    let index = build_index(&rows, INDEX_MIN_ROWS);
     let computed = cols.list.iter().any(|c| !matches!(c, CExpr::Fact(_)));
     let plan = plan::build(&rows, &cols.list);
     let default_rank = def
@@ -147,8 +147,9 @@ pub(super) fn json_parts(
 /// Rows that test one column for equality, at least this many, get a hash index.
 pub const INDEX_MIN_ROWS: usize = 16;
 
-/// Indexes the column that the most rows test with `=` or `in`, if enough do.
-pub(super) fn build_index(rows: &[Row]) -> Option<Index> {
+/// Indexes the column that the most rows test with `=` or `in`, if at least
+/// `min_rows` do ([`INDEX_MIN_ROWS`] when compiling).
+pub fn build_index(rows: &[Row], min_rows: usize) -> Option<Index> {
     let mut counts: HashMap<u32, usize> = HashMap::new();
     for r in rows {
         for (c, t) in &r.tests {
@@ -160,7 +161,7 @@ pub(super) fn build_index(rows: &[Row]) -> Option<Index> {
     let (&column, &count) = counts
         .iter()
         .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))?;
-    if count < INDEX_MIN_ROWS {
+    if count < min_rows.max(1) {
         return None;
     }
     let mut index = Index {

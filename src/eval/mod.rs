@@ -6,6 +6,7 @@
 //! against the tables.
 
 pub mod bind;
+pub mod engine;
 pub mod explain;
 pub mod facts;
 mod schema;
