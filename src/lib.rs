@@ -183,7 +183,7 @@ impl Policy {
 
     /// Binds facts from JSON (checked against the schema once).
     pub fn bind(&self, json: &serde_json::Value) -> Result<Facts, FactsError> {
-        eval::bind::bind_with(&self.compiled.program, json, self.schema.allows_unknown())
+        eval::bind::bind_tree(&self.compiled.program, &self.schema, json)
     }
 
     /// The same policy deciding only the decisions named (`eval --decision`); an

@@ -2,10 +2,10 @@
 //! the one-pass scanner for well-formed records, serde for everything else, naming
 //! every error), checked against the declared schema up front.
 
-use super::facts::{finish, finish_in, json_path, json_path_of, parse_json, Facts, FactsError};
+use super::facts::{finish, finish_in, json_path_of, parse_json, Facts, FactsError};
 use super::schema::Schema;
 use crate::check::ir::Program;
-use crate::value::{decode, describe_json, Value};
+use crate::value::describe_json;
 
 /// Binds a JSON object to the program's facts; a key no fact declares is an error.
 pub fn bind(program: &Program, json: &serde_json::Value) -> Result<Facts, FactsError> {
@@ -19,55 +19,38 @@ pub fn bind_with(
     json: &serde_json::Value,
     allow_unknown: bool,
 ) -> Result<Facts, FactsError> {
+    bind_tree(
+        program,
+        &Schema::new(program).allowing_unknown(allow_unknown),
+        json,
+    )
+}
+
+/// Binds a JSON tree with a prepared schema: the serde seeds of the text binder walk
+/// the tree, so both decode every value the same way and name every error alike.
+pub fn bind_tree(
+    program: &Program,
+    schema: &Schema,
+    json: &serde_json::Value,
+) -> Result<Facts, FactsError> {
     if !json.is_object() {
         return Err(FactsError::NotAnObject {
             path: "$".into(),
             found: describe_json(json),
         });
     }
-    if !allow_unknown {
+    if !schema.allow_unknown {
         unknown_keys(program, json)?;
     }
-    let mut groups = Vec::with_capacity(program.groups.len());
-    for g in program.groups.keys() {
-        let (v, _) = lookup(program, json, g)?;
-        groups.push(matches!(v, Some(v) if !v.is_null()));
+    if schema.types.len() != program.facts.len() {
+        // A schema of another program: this program's own.
+        return bind_tree(
+            program,
+            &Schema::new(program).allowing_unknown(schema.allow_unknown),
+            json,
+        );
     }
-    let mut values = Vec::with_capacity(program.facts.len());
-    for (name, def) in &program.facts {
-        if def
-            .group
-            .is_some_and(|g| !groups.get(g).copied().unwrap_or(false))
-        {
-            // The whole group is absent: so are its facts, defaults included.
-            values.push(Value::Absent);
-            continue;
-        }
-        let (found, path) = lookup(program, json, name)?;
-        // A fact that is also an object of facts (`request.source`): an object there
-        // is for the facts below it.
-        let found = found.filter(|j| !(j.is_object() && program.has_facts_below(name)));
-        let v = match found {
-            Some(j) if !j.is_null() => {
-                decode(j, &def.ty, &path).map_err(|error| FactsError::Invalid {
-                    fact: name.clone(),
-                    error,
-                })?
-            }
-            _ => match &def.default {
-                Some(d) => d.clone(),
-                None if def.optional || def.group.is_some() => Value::Absent,
-                None => {
-                    return Err(FactsError::Missing {
-                        fact: name.clone(),
-                        path: json_path(name),
-                    })
-                }
-            },
-        };
-        values.push(v);
-    }
-    Ok(Facts { values, groups })
+    super::seeds::read_tree(program, schema, json)
 }
 
 /// The first key of `json` that no declared fact or group has on its path.
@@ -80,37 +63,6 @@ fn unknown_keys(program: &Program, json: &serde_json::Value) -> Result<(), Facts
             hint,
         }),
     }
-}
-
-/// Follows a dotted name through nested objects. Errors when an intermediate value
-/// is not an object.
-fn lookup<'a>(
-    program: &Program,
-    json: &'a serde_json::Value,
-    name: &str,
-) -> Result<(Option<&'a serde_json::Value>, String), FactsError> {
-    let mut cur = json;
-    let mut path = String::from("$");
-    for seg in name.split('.') {
-        let serde_json::Value::Object(map) = cur else {
-            // `null`, or the value of a fact declared at this path (`request.source`
-            // as a string): nothing below it.
-            if cur.is_null() || program.facts.contains_key(&path[2..]) {
-                return Ok((None, path));
-            }
-            return Err(FactsError::NotAnObject {
-                path,
-                found: describe_json(cur),
-            });
-        };
-        path.push('.');
-        path.push_str(seg);
-        match map.get(seg) {
-            Some(v) => cur = v,
-            None => return Ok((None, path)),
-        }
-    }
-    Ok((Some(cur), path))
 }
 
 /// Binds facts straight from JSON text. Same result as [`parse_json`] then [`bind`].

@@ -9,28 +9,49 @@ use crate::value::{DecodeError, Value};
 /// Reads facts from JSON text with serde: every error named with its JSON path.
 pub(super) fn read(program: &Program, schema: &Schema, text: &str) -> Result<Facts, FactsError> {
     use serde::de::DeserializeSeed;
+    read_with(program, schema, |seed| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        seed.deserialize(&mut de)
+            .and_then(|_| de.end())
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Reads facts from a JSON tree with the same seeds: the same values, the same errors.
+pub(super) fn read_tree(
+    program: &Program,
+    schema: &Schema,
+    json: &serde_json::Value,
+) -> Result<Facts, FactsError> {
+    use serde::de::DeserializeSeed;
+    read_with(program, schema, |seed| {
+        seed.deserialize(json).map_err(|e| e.to_string())
+    })
+}
+
+/// Runs the root seed through a deserializer (`run`), then fills in defaults.
+fn read_with(
+    program: &Program,
+    schema: &Schema,
+    run: impl FnOnce(NodeSeed<'_>) -> Result<(), String>,
+) -> Result<Facts, FactsError> {
     let mut out = Out {
         values: vec![Value::Absent; program.facts.len()],
         groups: vec![false; schema.groups],
         error: None,
         seen_root: false,
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let r = NodeSeed {
+    let r = run(NodeSeed {
         node: &schema.root,
         schema,
         program,
         out: &mut out,
-    }
-    .deserialize(&mut de)
-    .and_then(|_| de.end());
+    });
     if let Some(e) = out.error.take() {
         return Err(e);
     }
-    if let Err(e) = r {
-        return Err(FactsError::Syntax {
-            message: e.to_string(),
-        });
+    if let Err(message) = r {
+        return Err(FactsError::Syntax { message });
     }
     if !out.seen_root {
         return Err(FactsError::NotAnObject {
