@@ -3,10 +3,16 @@
 //! Policies are written in a small declarative language (see `docs/language.md`).
 //! A policy goes through four stages, one module each:
 //!
-//! 1. [`syntax`]: text → AST, with a span on every node;
-//! 2. [`check`]: AST → checked IR, every name resolved and every type known;
-//! 3. [`compile`]: checked IR + setting values → one decision table per decision;
-//! 4. [`eval`]: tables + facts → decisions, with the reasons behind them.
+//! 1. `syntax`: text → AST, with a span on every node;
+//! 2. `check`: AST → checked IR, every name resolved and every type known;
+//! 3. `compile`: checked IR + setting values → one decision table per decision;
+//! 4. `eval`: tables + facts → decisions, with the reasons behind them.
+//!
+//! Below them, `semantics` holds what they share (operators, hit policies, logic,
+//! the tests a cell holds). The documented API is [`PolicyBuilder`], [`Policy`], the
+//! results ([`Decisions`], [`DecisionResult`], [`Reason`], [`Outcome`]), the errors
+//! ([`Error`] and [`codes`]), and the tools: [`batch`], [`analysis`] (policy diff),
+//! [`graph`] (Intune import and export), [`testing`], [`fmt`], `strategies`.
 //!
 //! The standard Intune iOS/iPadOS app protection policy is bundled ([`BUNDLED`]).
 //!
@@ -30,29 +36,47 @@
 
 #![warn(missing_docs)]
 
+// The public API: building and running policies (the items re-exported below), their
+// errors and codes, and the tools built on them.
 pub mod analysis;
 pub mod batch;
-pub mod builtins;
-pub mod check;
 pub mod codes;
-pub mod compile;
-pub mod diag;
-pub mod eval;
 pub mod fmt;
 pub mod graph;
-pub mod json;
 #[cfg(feature = "cli")]
 pub mod lsp;
-pub mod reference;
-pub mod semantics;
-pub mod settings;
-pub mod source;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 #[cfg(not(feature = "proptest"))]
 pub(crate) mod strategies;
-pub mod syntax;
 pub mod testing;
+
+// The stages and what they share: public so that the tests, benchmarks and fuzz
+// targets can drive each stage alone, hidden from the documented API (their shapes
+// change as the engine does).
+#[doc(hidden)]
+pub mod builtins;
+#[doc(hidden)]
+pub mod check;
+#[doc(hidden)]
+pub mod compile;
+#[doc(hidden)]
+pub mod diag;
+#[doc(hidden)]
+pub mod eval;
+#[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
+pub mod reference;
+#[doc(hidden)]
+pub mod semantics;
+#[doc(hidden)]
+pub mod settings;
+#[doc(hidden)]
+pub mod source;
+#[doc(hidden)]
+pub mod syntax;
+#[doc(hidden)]
 pub mod value;
 
 use crate::codes::CheckError;

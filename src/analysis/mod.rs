@@ -1,7 +1,7 @@
 //! Reasoning about policies: which facts two policies decide differently.
 //!
 //! A consumer of compiled tables, beside the evaluators. [`diff`] cuts the fact space
-//! into classes ([`space`]), then splits boxes of classes only where a row of either
+//! into classes (`space`), then splits boxes of classes only where a row of either
 //! policy is undecided, until every row of both is decided on the box: all facts in
 //! it then get the same decisions, so one witness (a complete facts document inside
 //! the box, evaluated by the real evaluator on both sides) tells whether the box

@@ -5,7 +5,7 @@
 //! of the rule's `for` list, evaluate the condition; collect the rules that fire and
 //! apply the hit policy. A setting with `requires COND else FALLBACK` is taken as its
 //! fallback when COND is false; it is `not_enforced` when enforcing it would change
-//! the result. Conditions use three-valued logic ([`crate::logic`]): an absent fact
+//! the result. Conditions use three-valued logic ([`crate::semantics::logic`]): an absent fact
 //! makes a comparison unknown, and a rule whose condition is unknown fails the
 //! evaluation. The property tests check that the decision tables agree with it.
 

@@ -5,8 +5,8 @@
 //! error, an unknown method `MethodNotFound`, and the server goes on. The message types
 //! are `lsp-types`'. Every open document is checked whole on each change (the bundled
 //! policy with it): diagnostics of the checker and the compiler's lints. The features
-//! each have a file: [`hover`], [`complete`], [`navigate`] (definition, references,
-//! outline), [`tokens`] (semantic tokens), [`lens`] (run tests); [`text`] converts
+//! each have a file: `hover`, `complete`, `navigate` (definition, references,
+//! outline), `tokens` (semantic tokens), `lens` (run tests); `text` converts
 //! positions.
 
 mod complete;
