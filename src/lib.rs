@@ -221,7 +221,7 @@ impl Policy {
                     .iter()
                     .map(|t| t.name.to_string())
                     .collect();
-                let hint = check::checker::suggest(n, all.iter())
+                let hint = check::suggest::suggest(n, all.iter())
                     .unwrap_or_else(|| format!("the decisions are {}", all.join(", ")));
                 return Err(format!("unknown decision `{n}` ({hint})"));
             }

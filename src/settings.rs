@@ -4,8 +4,8 @@
 //! wrong — an unknown name, a wrong type, a value outside the setting's values, a
 //! malformed version — is a [`SettingsError`] that names the setting.
 
-use crate::check::checker::suggest;
 use crate::check::ir::Program;
+use crate::check::suggest::suggest;
 use crate::codes::CompileError;
 use crate::value::{decode, DecodeError, Value};
 use thiserror::Error;

@@ -506,7 +506,7 @@ impl Program {
                     .filter(|r| !r.contains('.'))
                     .map(str::to_string)
                     .collect();
-                let hint = crate::check::checker::suggest(k, siblings.iter());
+                let hint = crate::check::suggest::suggest(k, siblings.iter());
                 return Some((k.clone(), at, hint));
             }
         }

@@ -2,5 +2,6 @@
 
 pub mod checker;
 pub mod ir;
+pub mod suggest;
 
 pub use checker::check;

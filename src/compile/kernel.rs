@@ -12,7 +12,7 @@
 //! path, which names the missing fact.
 
 use super::plan::{Lookup, Plan};
-use super::table::Row;
+use super::row::Row;
 use crate::semantics::outcome::Outcome;
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};

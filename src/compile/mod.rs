@@ -16,6 +16,7 @@
 pub mod kernel;
 pub mod plan;
 pub mod print;
+pub mod row;
 pub mod table;
 
 use crate::check::ir::*;

@@ -12,9 +12,10 @@
 //! so the plan cannot disagree with row-by-row evaluation; the property tests compare
 //! both with the reference interpreter.
 
-use super::table::{Check, Row, Test};
+use super::row::{CExpr, Row};
 use crate::semantics::logic::Tri;
 use crate::semantics::test::check;
+use crate::semantics::test::{Check, Test};
 use crate::value::{Value, Version};
 use std::collections::HashMap;
 
@@ -145,7 +146,7 @@ pub fn interval<T: Ord>(starts: &[T], masks: &[u128], x: &T) -> u128 {
 }
 
 /// Builds the plan of a table, when it has at most [`PLAN_MAX_ROWS`] rows.
-pub fn build(rows: &[Row], columns: &[super::CExpr]) -> Option<Plan> {
+pub fn build(rows: &[Row], columns: &[CExpr]) -> Option<Plan> {
     if rows.len() > PLAN_MAX_ROWS {
         return None;
     }
@@ -210,7 +211,7 @@ pub fn build(rows: &[Row], columns: &[super::CExpr]) -> Option<Plan> {
         plan.columns.push(ColumnPlan {
             column: c,
             fact: match columns.get(c as usize) {
-                Some(super::CExpr::Fact(f)) => u32::try_from(*f).ok(),
+                Some(CExpr::Fact(f)) => u32::try_from(*f).ok(),
                 _ => None,
             },
             tested,

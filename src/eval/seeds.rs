@@ -156,7 +156,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                 Ok(idx) => idx,
                 Err(name) if !schema.allow_unknown => {
                     out.error = Some(FactsError::UnknownKey {
-                        hint: crate::check::checker::suggest(
+                        hint: crate::check::suggest::suggest(
                             &name,
                             node.children.iter().map(|(k, _)| k),
                         ),

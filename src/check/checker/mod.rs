@@ -5,6 +5,7 @@
 //! It recurses over expressions; the parser's nesting limit bounds the depth.
 
 use super::ir::*;
+pub use super::suggest::suggest;
 use crate::builtins::Builtin;
 use crate::codes::CheckError;
 use crate::diag::Diagnostic;
@@ -249,30 +250,6 @@ impl Checker {
     }
 
     // ------------------------------------------------------------ types
-}
-
-/// "did you mean `x`?" for the closest candidate within a small edit distance.
-pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Option<String> {
-    let best = candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min_by_key(|(d, _)| *d)?;
-    Some(format!("did you mean `{}`?", best.1))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Deep-merges `patch` into `base` (objects merge; anything else replaces).
