@@ -370,10 +370,197 @@ fn build(c: &mut Criterion) {
     g.finish();
 }
 
+/// A fleet of distinct records for the 12-row launch policy: what users run (the
+/// branch predictor cannot learn one record). A small deterministic generator.
+struct Fleet {
+    devices: Vec<Device>,
+    texts: Vec<String>,
+}
+
+fn distinct_fleet(n: usize) -> Fleet {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    let threats = ["secured", "low", "medium", "high"];
+    let (mut devices, mut texts) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let os = format!("{}.{}.{}", 12 + next(7), next(8), next(3));
+        let app = format!("{}.{}", 2 + next(4), next(3000));
+        let sdk = format!("{}.{}.{}", 6 + next(15), next(10), next(20));
+        let failed = next(13) as i64;
+        let offline = match next(4) {
+            0 => next(720) as i64,
+            1 => next(2000) as i64,
+            2 => next(200_000) as i64,
+            _ => 0,
+        };
+        let jailbroken = next(20) == 0;
+        let threat = match next(6) {
+            0 | 1 => None,
+            k => Some(k as usize - 2),
+        };
+        let mut f = base_facts();
+        f["device"]["os_version"] = json!(os);
+        f["app"]["version"] = json!(app);
+        f["app"]["sdk_version"] = json!(sdk);
+        f["session"]["failed_pin_attempts"] = json!(failed);
+        f["session"]["minutes_offline"] = json!(offline);
+        f["device"]["jailbroken"] = json!(jailbroken);
+        match threat {
+            Some(t) => f["device"]["threat_level"] = json!(threats[t]),
+            None => {
+                if let Some(d) = f["device"].as_object_mut() {
+                    d.remove("threat_level");
+                }
+            }
+        }
+        texts.push(f.to_string());
+        devices.push(Device {
+            os: Version::parse(&os).unwrap(),
+            app: Version::parse(&app).unwrap(),
+            sdk: Version::parse(&sdk).unwrap(),
+            failed_pins: failed,
+            offline,
+            jailbroken,
+            threat: threat.map(|t| t as u8),
+        });
+    }
+    Fleet { devices, texts }
+}
+
+/// The hand-written serde path: JSON text into a struct of the facts the launch
+/// decision reads, then the hand-written launch.
+#[derive(serde::Deserialize)]
+struct LaunchFacts {
+    device: LaunchDevice,
+    app: LaunchApp,
+    session: LaunchSession,
+}
+#[derive(serde::Deserialize)]
+struct LaunchDevice {
+    os_version: String,
+    jailbroken: bool,
+    threat_level: Option<String>,
+}
+#[derive(serde::Deserialize)]
+struct LaunchApp {
+    version: String,
+    sdk_version: String,
+}
+#[derive(serde::Deserialize)]
+struct LaunchSession {
+    minutes_offline: i64,
+    failed_pin_attempts: i64,
+}
+
+fn serde_launch(text: &str, v: &[Version; 8]) -> u8 {
+    let f: LaunchFacts = serde_json::from_str(text).unwrap();
+    let threat = f.device.threat_level.as_deref().map(|t| match t {
+        "secured" => 0,
+        "low" => 1,
+        "medium" => 2,
+        _ => 3,
+    });
+    let d = Device {
+        os: Version::parse(&f.device.os_version).unwrap(),
+        app: Version::parse(&f.app.version).unwrap(),
+        sdk: Version::parse(&f.app.sdk_version).unwrap(),
+        failed_pins: f.session.failed_pin_attempts,
+        offline: f.session.minutes_offline,
+        jailbroken: f.device.jailbroken,
+        threat,
+    };
+    handwritten_launch(&d, v)
+}
+
+/// The floor and the tables on 50,000 distinct records, cycling (issue 15).
+fn distinct(c: &mut Criterion) {
+    const N: usize = 50_000;
+    let policy = PolicyBuilder::new()
+        .bundled()
+        .settings_json(launch12())
+        .build()
+        .unwrap();
+    let launch = policy.decision_index("launch").unwrap();
+    let only_launch = policy.only_decisions(&["launch".to_string()]).unwrap();
+    let fleet = distinct_fleet(N);
+    let facts: Vec<_> = fleet
+        .texts
+        .iter()
+        .map(|t| policy.bind_str(t).unwrap())
+        .collect();
+    let v = [
+        "16.0", "15.0", "14.0", "4.0", "3.0", "7.0.1", "17.0", "12.0.15",
+    ]
+    .map(|s| Version::parse(s).unwrap());
+    let names = ["allow", "warn", "reset_pin", "block", "wipe"];
+    // The floor is right on every record.
+    for (d, f) in fleet.devices.iter().zip(&facts) {
+        let got = match policy.outcome(launch, f).unwrap() {
+            apprules::Outcome::One(i) => policy.outcome_name(launch, i),
+            _ => None,
+        };
+        assert_eq!(got, Some(names[handwritten_launch(d, &v) as usize]));
+    }
+    let mut g = c.benchmark_group("distinct");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0usize;
+    g.bench_function("handwritten_launch_12_rows", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            handwritten_launch(black_box(&fleet.devices[i]), &v)
+        })
+    });
+    g.bench_function("tables_launch_12_rows", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            policy.outcome(launch, black_box(&facts[i])).unwrap()
+        })
+    });
+    g.bench_function("handwritten_serde_text_to_launch", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            serde_launch(black_box(&fleet.texts[i]), &v)
+        })
+    });
+    let mut out = Vec::with_capacity(4096);
+    g.bench_function("text_to_launch_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            out.clear();
+            only_launch
+                .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
+                .unwrap();
+            out.len()
+        })
+    });
+    g.bench_function("text_to_all_decisions_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            out.clear();
+            policy
+                .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
+                .unwrap();
+            out.len()
+        })
+    });
+    g.bench_function("parse_only_serde_value", |b| {
+        b.iter(|| {
+            i = (i + 1) % N;
+            serde_json::from_str::<serde_json::Value>(black_box(&fleet.texts[i])).unwrap()
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bound, floor, json, build, scale, diff, lsp
+    targets = bound, floor, distinct, json, build, scale, diff, lsp
 }
 criterion_main!(benches);
 
