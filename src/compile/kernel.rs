@@ -33,6 +33,8 @@ pub struct Kernel {
     values: Box<[Values]>,
     /// The rank of each row.
     row_rank: Box<[u16]>,
+    /// For each row, the rows of its rule instance (the alternatives of one `or`).
+    siblings: Box<[u64]>,
     policy: HitPolicy,
     default_rank: u16,
 }
@@ -104,6 +106,15 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
         bools: Box::new([]),
         values: Box::new([]),
         row_rank: rows.iter().map(|r| r.rank).collect(),
+        siblings: rows
+            .iter()
+            .map(|r| {
+                rows.iter()
+                    .enumerate()
+                    .filter(|(_, o)| o.instance == r.instance)
+                    .fold(0u64, |m, (i, _)| m | 1 << i)
+            })
+            .collect(),
         policy,
         default_rank,
     };
@@ -210,7 +221,17 @@ impl Kernel {
     /// then takes the general path, which reports the missing fact).
     #[inline]
     pub fn outcome(&self, facts: &[Value]) -> Option<Outcome> {
-        let (held, unknown) = self.run(facts, true);
+        let (held, mut unknown) = self.run(facts, true);
+        // An unknown row whose rule instance holds through another of its rows is
+        // decided (Kleene `or`): only the others send the record to the general path.
+        let mut m = unknown;
+        while m != 0 {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            if self.siblings.get(i).is_some_and(|s| held & s != 0) {
+                unknown &= !(1u64 << i);
+            }
+        }
         if unknown != 0 {
             return None;
         }
