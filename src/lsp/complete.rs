@@ -3,19 +3,12 @@
 //! comparison with it (`==`, `!=`, `<`, `in [`); anywhere else fact and setting paths
 //! segment by segment, decisions, keywords, builtins with their signatures.
 
-use super::text::{is_word, line_before, offset, word_at};
+use super::text::{is_word, line_before, offset, word_at, KEYWORDS};
 use super::Doc;
 use crate::check::ir::Program;
 use crate::value::Type;
 use lsp_types as lsp;
 use serde_json::{json, Value as J};
-
-/// The keywords a declaration or condition starts with (grammar `keyword`).
-const KEYWORDS: [&str; 26] = [
-    "use", "type", "fact", "setting", "set", "default", "decision", "let", "rule", "lint", "facts",
-    "test", "property", "when", "then", "for", "in", "and", "or", "not", "about", "given",
-    "expect", "requires", "with", "where",
-];
 
 /// LSP completion item kinds.
 const FUNCTION: u32 = 3;

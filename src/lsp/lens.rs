@@ -15,19 +15,8 @@ pub(super) const RUN_FILE: &str = "apprules.runFile";
 
 /// The lenses of a document: one per test and property, one for the whole file.
 pub(super) fn lenses(d: &Doc, uri: &str) -> J {
-    let Some(a) = &d.analysis else {
-        return json!([]);
-    };
     let mut out = Vec::new();
-    for f in &a.files {
-        let mine = f
-            .items
-            .first()
-            .and_then(|i| a.sources.get(i.span().file))
-            .is_some_and(|s| s.name == d.name);
-        if !mine {
-            continue;
-        }
+    for f in super::own_files(d) {
         for item in &f.items {
             let (name, what) = match item {
                 Item::Test(x) => (&x.name, "test"),

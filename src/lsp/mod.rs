@@ -47,6 +47,18 @@ struct Analysis {
     compiled: Option<Arc<Compiled>>,
 }
 
+/// The parsed files of the document itself (not those it uses).
+fn own_files(d: &Doc) -> impl Iterator<Item = &File> {
+    d.analysis.iter().flat_map(move |a| {
+        a.files.iter().filter(move |f| {
+            f.items
+                .first()
+                .and_then(|i| a.sources.get(i.span().file))
+                .is_some_and(|s| s.name == d.name)
+        })
+    })
+}
+
 /// The document's compiled policy, when it has no errors.
 fn compiled(d: &Doc) -> Option<Arc<Compiled>> {
     d.analysis.as_ref().and_then(|a| a.compiled.clone())

@@ -115,18 +115,7 @@ pub(super) fn bundled_uri(name: &str, text: &str) -> Option<String> {
 }
 
 pub(super) fn symbols(d: &Doc) -> J {
-    let Some(a) = &d.analysis else {
-        return json!([]);
-    };
-    let mine: Vec<J> = a
-        .files
-        .iter()
-        .filter(|f| {
-            f.items
-                .first()
-                .and_then(|i| a.sources.get(i.span().file))
-                .is_some_and(|s| s.name == d.name)
-        })
+    let mine: Vec<J> = super::own_files(d)
         .flat_map(|f| {
             declarations(f).into_iter().map(|(n, kind)| {
                 json!({

@@ -110,3 +110,12 @@ pub(super) fn in_string(text: &str, at: usize) -> Option<usize> {
     }
     open
 }
+
+/// The grammar's keywords (`keyword` in `grammar/apprules.pest`).
+pub(super) const KEYWORDS: [&str; 49] = [
+    "about", "all", "and", "any", "as", "bool", "case", "collect", "decision", "default", "else",
+    "error", "expect", "fact", "facts", "false", "first", "for", "given", "group", "ignoring",
+    "in", "int", "let", "lint", "list", "not", "of", "only", "optional", "or", "output",
+    "priority", "property", "report", "requires", "rule", "set", "setting", "settings", "string",
+    "test", "then", "true", "type", "use", "version", "warning", "when",
+];

@@ -3,6 +3,7 @@
 //! checked program says it is: a fact, a setting, a decision, an enum value, a rule,
 //! a let, a type, a builtin. A document that does not parse still gets its tokens.
 
+use super::text::KEYWORDS;
 use super::Doc;
 use crate::syntax::ast::Item;
 use serde_json::{json, Value as J};
@@ -46,15 +47,6 @@ const NAMED: u32 = 13;
 
 const DECLARATION: u32 = 1;
 const DEFAULT_LIBRARY: u32 = 4;
-
-/// The grammar's keywords (`keyword` in `grammar/apprules.pest`).
-const KEYWORDS: [&str; 49] = [
-    "about", "all", "and", "any", "as", "bool", "case", "collect", "decision", "default", "else",
-    "error", "expect", "fact", "facts", "false", "first", "for", "given", "group", "ignoring",
-    "in", "int", "let", "lint", "list", "not", "of", "only", "optional", "or", "output",
-    "priority", "property", "report", "requires", "rule", "set", "setting", "settings", "string",
-    "test", "then", "true", "type", "use", "version", "warning", "when",
-];
 
 /// Keywords after which a name is declared.
 const DECLARING: [&str; 11] = [

@@ -3,6 +3,24 @@
 use super::*;
 
 impl Checker {
+    /// The item type of a list that `what` (`for`, `any`, `all`) iterates; an error,
+    /// and an unknown type, when it is not a list.
+    pub(super) fn list_item(&mut self, t: &Type, span: Span, what: &str) -> Type {
+        match t.strip_optional() {
+            Type::List(t) => (**t).clone(),
+            Type::Unknown => Type::Unknown,
+            other => {
+                let d = self.err(
+                    CheckError::NotAList,
+                    span,
+                    format!("`{what}` needs a list, found {other}"),
+                );
+                self.push(d);
+                Type::Unknown
+            }
+        }
+    }
+
     /// The id of a declared setting or fact (`what`); an error naming it otherwise.
     pub(super) fn resolve(&mut self, n: &ast::Name, what: &str) -> Option<usize> {
         let found = match what {
@@ -120,22 +138,7 @@ impl Checker {
                 body,
             } => {
                 let (tl, lt) = self.expr(list, cx);
-                let item = match lt.strip_optional() {
-                    Type::List(t) => (**t).clone(),
-                    Type::Unknown => Type::Unknown,
-                    other => {
-                        let d = self.err(
-                            CheckError::NotAList,
-                            list.span,
-                            format!(
-                                "`{}` needs a list, found {other}",
-                                if *all { "all" } else { "any" }
-                            ),
-                        );
-                        self.push(d);
-                        Type::Unknown
-                    }
-                };
+                let item = self.list_item(&lt, list.span, if *all { "all" } else { "any" });
                 let mut inner = cx.clone();
                 inner.vars.push((var.text.clone(), item));
                 let depth = inner.vars.len() - 1;

@@ -13,19 +13,7 @@ impl Checker {
         let for_each = match &r.for_each {
             Some(fe) => {
                 let (list, lt) = self.expr(&fe.list, &Cx::settings_only("the list of a `for`"));
-                let item = match lt.strip_optional() {
-                    Type::List(t) => (**t).clone(),
-                    Type::Unknown => Type::Unknown,
-                    other => {
-                        let d = self.err(
-                            CheckError::NotAList,
-                            fe.list.span,
-                            format!("`for` needs a list, found {other}"),
-                        );
-                        self.push(d);
-                        Type::Unknown
-                    }
-                };
+                let item = self.list_item(&lt, fe.list.span, "for");
                 cx.vars.push((fe.var.text.clone(), item));
                 let filter = fe.filter.as_ref().map(|f| self.bool_expr(f, &cx));
                 Some((list, filter))
