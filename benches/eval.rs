@@ -181,7 +181,7 @@ fn bound(c: &mut Criterion) {
     g.finish();
     // The same launch decision with each engine forced: what each costs.
     let mut g = c.benchmark_group("engine");
-    for engine in apprules::eval::engine::Engine::ALL {
+    for engine in apprules::eval::engines::Engine::ALL {
         let p = policy.with_engine(engine);
         g.bench_function(format!("launch/outcome/{engine:?}"), |b| {
             b.iter(|| p.outcome(launch, black_box(&facts)).unwrap())

@@ -20,14 +20,25 @@ fn main() -> Result<(), apprules::Error> {
     let compiled = apprules::compile::compile(program, values);
     println!("compile: {:?}", t.elapsed());
     if let Ok(c) = compiled {
-        for t in &c.tables {
+        let t = Instant::now();
+        let prepared = apprules::eval::engines::Prepared::new(
+            std::sync::Arc::new(c),
+            apprules::eval::engines::Engine::Auto,
+        );
+        println!("prepare: {:?}", t.elapsed());
+        for t in &prepared.tables {
+            use apprules::eval::engines::Finder;
+            let engine = match &t.finder {
+                Finder::Kernel { .. } => "kernel",
+                Finder::Plan(_) => "plan",
+                Finder::Rows(Some(_)) => "rows with index",
+                Finder::Rows(None) => "rows",
+            };
             println!(
-                "  {}: {} rows, {} columns, plan: {}, index: {}",
+                "  {}: {} rows, {} columns, engine: {engine}",
                 t.name,
                 t.rows.len(),
                 t.columns.len(),
-                t.plan.is_some(),
-                t.index.is_some()
             );
         }
     }

@@ -140,7 +140,7 @@ pub enum Error {
 /// A compiled policy: parse and compile once, evaluate many times from many threads.
 #[derive(Clone, Debug)]
 pub struct Policy {
-    compiled: Arc<compile::Compiled>,
+    prepared: Arc<eval::engines::Prepared>,
     schema: Arc<eval::Schema>,
     warnings: Vec<Diagnostic>,
 }
@@ -149,7 +149,7 @@ impl Policy {
     /// The compiled policy, shared (for the language server).
     #[cfg(feature = "cli")]
     pub(crate) fn shared(&self) -> Arc<compile::Compiled> {
-        self.compiled.clone()
+        self.prepared.compiled.clone()
     }
 
     /// The bundled Intune policy with its defaults.
@@ -170,7 +170,10 @@ impl Policy {
                 warnings.extend(c.warnings.iter().cloned());
                 let schema = Arc::new(eval::Schema::new(&c.program));
                 Ok(Policy {
-                    compiled: Arc::new(c),
+                    prepared: Arc::new(eval::engines::Prepared::new(
+                        Arc::new(c),
+                        eval::engines::Engine::Auto,
+                    )),
                     schema,
                     warnings,
                 })
@@ -184,30 +187,39 @@ impl Policy {
 
     /// The same rules with other setting overrides.
     pub fn with_settings(&self, settings: &serde_json::Value) -> Result<Policy, Error> {
-        Policy::compile(self.compiled.program.clone(), Some(settings), Vec::new())
+        Policy::compile(
+            self.prepared.compiled.program.clone(),
+            Some(settings),
+            Vec::new(),
+        )
     }
 
     /// Warnings from the checker and the lints.
     pub fn warnings(&self) -> Report {
         Report {
-            sources: self.compiled.program.sources.clone(),
+            sources: self.prepared.compiled.program.sources.clone(),
             diagnostics: self.warnings.clone(),
         }
     }
 
     /// The checked program.
     pub fn program(&self) -> &check::ir::Program {
-        &self.compiled.program
+        &self.prepared.compiled.program
     }
 
     /// The compiled tables and setting values.
     pub fn compiled(&self) -> &compile::Compiled {
-        &self.compiled
+        &self.prepared.compiled
+    }
+
+    /// The compiled tables as the evaluator prepared them (each with its engine).
+    pub fn prepared(&self) -> &eval::engines::Prepared {
+        &self.prepared
     }
 
     /// Binds facts from JSON (checked against the schema once).
     pub fn bind(&self, json: &serde_json::Value) -> Result<Facts, FactsError> {
-        eval::bind::bind_tree(&self.compiled.program, &self.schema, json)
+        eval::bind::bind_tree(self.program(), &self.schema, json)
     }
 
     /// The same policy deciding only the decisions named (`eval --decision`); an
@@ -216,7 +228,7 @@ impl Policy {
         for n in names {
             if self.decision_index(n).is_none() {
                 let all: Vec<String> = self
-                    .compiled
+                    .prepared
                     .tables
                     .iter()
                     .map(|t| t.name.to_string())
@@ -226,10 +238,16 @@ impl Policy {
                 return Err(format!("unknown decision `{n}` ({hint})"));
             }
         }
-        let mut c = (*self.compiled).clone();
-        c.tables.retain(|t| names.iter().any(|n| **n == *t.name));
+        let keep = |name: &str| names.iter().any(|n| n == name);
+        let mut c = (*self.prepared.compiled).clone();
+        c.tables.retain(|t| keep(&t.name));
+        let mut tables = self.prepared.tables.clone();
+        tables.retain(|t| keep(&t.name));
         Ok(Policy {
-            compiled: Arc::new(c),
+            prepared: Arc::new(eval::engines::Prepared {
+                compiled: Arc::new(c),
+                tables,
+            }),
             schema: self.schema.clone(),
             warnings: self.warnings.clone(),
         })
@@ -240,17 +258,20 @@ impl Policy {
     /// error with the closest name, never silently ignored).
     pub fn allowing_unknown_facts(&self, allow: bool) -> Policy {
         Policy {
-            compiled: self.compiled.clone(),
+            prepared: self.prepared.clone(),
             schema: Arc::new((*self.schema).clone().allowing_unknown(allow)),
             warnings: self.warnings.clone(),
         }
     }
 
-    /// The same policy with every table run by one engine (see [`eval::engine::Engine`]):
+    /// The same policy with every table run by one engine (see [`eval::engines::Engine`]):
     /// for testing each engine against the reference, and for measuring them.
-    pub fn with_engine(&self, engine: eval::engine::Engine) -> Policy {
+    pub fn with_engine(&self, engine: eval::engines::Engine) -> Policy {
         Policy {
-            compiled: Arc::new(engine.apply(&self.compiled)),
+            prepared: Arc::new(eval::engines::Prepared::new(
+                self.prepared.compiled.clone(),
+                engine,
+            )),
             schema: self.schema.clone(),
             warnings: self.warnings.clone(),
         }
@@ -258,12 +279,12 @@ impl Policy {
 
     /// Evaluates bound facts with the decision tables.
     pub fn evaluate_bound(&self, facts: &Facts) -> Result<Decisions, EvalError> {
-        eval::tables::evaluate(&self.compiled, facts)
+        eval::tables::evaluate(&self.prepared, facts)
     }
 
     /// The index of a decision, for [`Policy::outcome`] and [`Policy::evaluate_one`].
     pub fn decision_index(&self, name: &str) -> Option<usize> {
-        self.compiled.tables.iter().position(|t| &*t.name == name)
+        self.prepared.tables.iter().position(|t| &*t.name == name)
     }
 
     /// One decision's outcome only — no reasons, outputs or `not_enforced`: the fast
@@ -274,8 +295,8 @@ impl Policy {
         decision: usize,
         facts: &Facts,
     ) -> Result<eval::tables::Outcome, EvalError> {
-        match self.compiled.tables.get(decision) {
-            Some(t) => eval::tables::outcome(&self.compiled, t, facts),
+        match self.prepared.tables.get(decision) {
+            Some(t) => eval::tables::outcome(&self.prepared, t, facts),
             None => Ok(eval::tables::Outcome::NotTaken),
         }
     }
@@ -286,16 +307,21 @@ impl Policy {
         decision: usize,
         facts: &Facts,
     ) -> Result<Option<DecisionResult>, EvalError> {
-        match self.compiled.tables.get(decision) {
-            Some(t) => eval::tables::decision(&self.compiled, t, facts),
+        match self.prepared.tables.get(decision) {
+            Some(t) => eval::tables::decision(&self.prepared, t, facts),
             None => Ok(None),
         }
     }
 
     /// The name of outcome `i` of a decision.
     pub fn outcome_name(&self, decision: usize, i: u16) -> Option<&str> {
-        let t = self.compiled.tables.get(decision)?;
-        let (_, d) = self.compiled.program.decisions.get_index(t.decision)?;
+        let t = self.prepared.tables.get(decision)?;
+        let (_, d) = self
+            .prepared
+            .compiled
+            .program
+            .decisions
+            .get_index(t.decision)?;
         d.outcomes.variants.get(i as usize).map(String::as_str)
     }
 
@@ -307,7 +333,7 @@ impl Policy {
 
     /// Binds facts straight from JSON text (no intermediate JSON tree).
     pub fn bind_str(&self, text: &str) -> Result<Facts, FactsError> {
-        eval::bind::bind_str(&self.compiled.program, &self.schema, text)
+        eval::bind::bind_str(self.program(), &self.schema, text)
     }
 
     /// A handle on the same compiled policy with its own interned fact values.
@@ -316,9 +342,9 @@ impl Policy {
     /// touches reference counts another thread is updating.
     pub fn for_thread(&self) -> Policy {
         Policy {
-            compiled: self.compiled.clone(),
+            prepared: self.prepared.clone(),
             schema: Arc::new(
-                eval::Schema::new(&self.compiled.program)
+                eval::Schema::new(&self.prepared.compiled.program)
                     .allowing_unknown(self.schema.allows_unknown()),
             ),
             warnings: self.warnings.clone(),
@@ -331,14 +357,14 @@ impl Policy {
     /// On error `out` is left as it was.
     pub fn write_json(&self, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
         let len = out.len();
-        eval::tables::write_json(&self.compiled, facts, out).inspect_err(|_| out.truncate(len))
+        eval::tables::write_json(&self.prepared, facts, out).inspect_err(|_| out.truncate(len))
     }
 
     /// JSON text in, JSON text out: binds `text` and appends every decision to `out`
     /// (see [`Policy::write_json`]). On error `out` is left as it was.
     pub fn evaluate_str_into(&self, text: &str, out: &mut Vec<u8>) -> Result<(), Error> {
         with_scratch_facts(|scratch, seen| {
-            eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            self.bind_str_into(text, scratch, seen)?;
             Ok(self.write_json(scratch, out)?)
         })
     }
@@ -347,7 +373,7 @@ impl Policy {
     /// reference the scanner is tested against.
     #[doc(hidden)]
     pub fn bind_str_serde(&self, text: &str) -> Result<Facts, FactsError> {
-        eval::bind::bind_str_serde(&self.compiled.program, &self.schema, text)
+        eval::bind::bind_str_serde(self.program(), &self.schema, text)
     }
 
     /// [`Policy::bind_str`] into `facts`, reusing its buffers (`seen` is scratch): for
@@ -358,13 +384,13 @@ impl Policy {
         facts: &mut Facts,
         seen: &mut Vec<bool>,
     ) -> Result<(), FactsError> {
-        eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, facts, seen)
+        eval::bind::bind_str_into(self.program(), &self.schema, text, facts, seen)
     }
 
     /// Evaluates facts given as JSON text.
     pub fn evaluate_str(&self, text: &str) -> Result<Decisions, Error> {
         with_scratch_facts(|scratch, seen| {
-            eval::bind::bind_str_into(&self.compiled.program, &self.schema, text, scratch, seen)?;
+            self.bind_str_into(text, scratch, seen)?;
             Ok(self.evaluate_bound(scratch)?)
         })
     }
@@ -379,7 +405,7 @@ impl Policy {
 
     /// Evaluates with the reference interpreter (slow; for testing the tables).
     pub fn evaluate_reference(&self, facts: &Facts) -> Result<Decisions, EvalError> {
-        eval::interp::evaluate(&self.compiled.program, &self.compiled.settings, facts)
+        eval::interp::evaluate(self.program(), &self.prepared.compiled.settings, facts)
     }
 }
 

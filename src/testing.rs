@@ -6,8 +6,9 @@
 //! JSON that `apprules eval` accepts. Coverage counts the rules that fired in a test.
 
 use crate::check::ir::{Expect, Program, PropertyDef, TestDef};
-use crate::compile::{compile, Compiled};
+use crate::compile::compile;
 use crate::eval::bind::bind;
+use crate::eval::engines::{Engine, Prepared};
 use crate::eval::interp::eval_property;
 use crate::eval::tables::evaluate;
 use crate::semantics::logic::Tri;
@@ -249,11 +250,11 @@ fn indent(s: &str) -> String {
 /// Compiled policies by setting overrides, so tests with the same settings share one.
 struct Cache {
     program: Arc<Program>,
-    by_settings: HashMap<String, Result<Arc<Compiled>, String>>,
+    by_settings: HashMap<String, Result<Arc<Prepared>, String>>,
 }
 
 impl Cache {
-    fn get(&mut self, settings: Option<&serde_json::Value>) -> Result<Arc<Compiled>, String> {
+    fn get(&mut self, settings: Option<&serde_json::Value>) -> Result<Arc<Prepared>, String> {
         let key = settings.map(|s| s.to_string()).unwrap_or_default();
         if let Some(c) = self.by_settings.get(&key) {
             return c.clone();
@@ -263,13 +264,15 @@ impl Cache {
             .map_err(|e| e.to_string())
             .and_then(|values| {
                 let sources = program.sources.clone();
-                compile(program, values).map(Arc::new).map_err(|d| {
-                    crate::diag::Report {
-                        sources,
-                        diagnostics: d,
-                    }
-                    .to_short_string()
-                })
+                compile(program, values)
+                    .map(|c| Arc::new(Prepared::new(Arc::new(c), Engine::Auto)))
+                    .map_err(|d| {
+                        crate::diag::Report {
+                            sources,
+                            diagnostics: d,
+                        }
+                        .to_short_string()
+                    })
             });
         self.by_settings.insert(key, r.clone());
         r
@@ -345,7 +348,7 @@ fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Op
         Ok(c) => c,
         Err(e) => return Some(format!("the settings do not compile: {e}")),
     };
-    let program = &*compiled.program;
+    let program = &*compiled.compiled.program;
     let wants_error = t.expect.iter().any(|e| matches!(e, Expect::Error));
     let result = bind(program, &t.facts)
         .map_err(|e| e.to_string())
@@ -444,7 +447,7 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         Ok(c) => c,
         Err(e) => return Some(format!("the settings do not compile: {e}")),
     };
-    let program = compiled.program.clone();
+    let program = compiled.compiled.program.clone();
     let base = p
         .given
         .as_ref()
@@ -452,13 +455,13 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         .map(|(v, _)| v.clone());
     // With `varying FACT`, a second value of that fact makes a second world.
     let varied = match p.varying {
-        Some(f) => fact_strategy(&program, &compiled.settings, f)
+        Some(f) => fact_strategy(&program, &compiled.compiled.settings, f)
             .prop_map(Some)
             .boxed(),
         None => Just(None).boxed(),
     };
     let strategy = (
-        facts_strategy(&program, &compiled.settings, base.as_ref()),
+        facts_strategy(&program, &compiled.compiled.settings, base.as_ref()),
         varied,
     );
     let varying_name = p.varying.map(|f| program.fact_name(f).to_string());
@@ -488,7 +491,15 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         let empty = crate::eval::Decisions::default();
         if let Some(f) = &p.filter {
             let other = other_facts.as_ref().map(|o| (o, &empty));
-            if eval_property(&program, &compiled.settings, &facts, &empty, other, f) != Tri::True {
+            if eval_property(
+                &program,
+                &compiled.compiled.settings,
+                &facts,
+                &empty,
+                other,
+                f,
+            ) != Tri::True
+            {
                 return Err(TestCaseError::reject("filtered out"));
             }
         }
@@ -504,7 +515,7 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
         let other = other_facts.as_ref().zip(other_decisions.as_ref());
         match eval_property(
             &program,
-            &compiled.settings,
+            &compiled.compiled.settings,
             &facts,
             &decisions,
             other,

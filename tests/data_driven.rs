@@ -99,7 +99,7 @@ fn eval_stage() {
             p.display()
         );
         // Every engine gives the same decisions and writes the same JSON.
-        for engine in apprules::eval::engine::Engine::ALL {
+        for engine in apprules::eval::engines::Engine::ALL {
             let forced = policy.with_engine(engine);
             assert_eq!(
                 forced.evaluate_bound(&bound).as_ref(),

@@ -6,6 +6,7 @@
 
 mod common;
 
+use apprules::eval::engines::Finder;
 use apprules::strategies::{facts_strategy, settings_strategy};
 use apprules::{Policy, PolicyBuilder};
 use proptest::prelude::*;
@@ -16,7 +17,7 @@ use proptest::test_runner::{Config, TestRunner};
 /// every table run by each engine in turn (the kernel, the column plan, the hash
 /// index, row by row).
 fn agree(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
-    for engine in apprules::eval::engine::Engine::ALL {
+    for engine in apprules::eval::engines::Engine::ALL {
         agree_on(&policy.with_engine(engine), n, seed)
             .map_err(|e| TestCaseError::fail(format!("engine {engine:?}: {e}")))?;
     }
@@ -134,7 +135,7 @@ proptest! {
             text.push_str(&format!("rule pad{i} when (x == {} and k != blue){extra} then d = warn\n", i % 12));
         }
         let policy = build(&text, settings)?;
-        prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_none() && t.index.is_some()));
+        prop_assert!(policy.prepared().tables.iter().any(|t| matches!(t.finder, Finder::Rows(Some(_)))));
         agree(&policy, 24, seed)?;
     }
 
@@ -146,7 +147,7 @@ proptest! {
             text.push_str(&format!("rule pad{i} when x == {} and k != blue then d = warn\n", i % 12));
         }
         let policy = build(&text, settings)?;
-        prop_assert!(policy.compiled().tables.iter().any(|t| t.plan.is_some() && t.kernel.is_none()));
+        prop_assert!(policy.prepared().tables.iter().any(|t| matches!(t.finder, Finder::Plan(_))));
         agree(&policy, 24, seed)?;
     }
 

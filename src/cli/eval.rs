@@ -14,9 +14,9 @@ pub(crate) fn explain_record(p: &Policy, text: &str, format: Format) -> Result<S
     let facts = p.bind_str(text).map_err(|e| e.to_string())?;
     match format {
         Format::Text => {
-            apprules::eval::explain::explain(p.compiled(), &facts).map_err(|e| e.to_string())
+            apprules::eval::explain::explain(p.prepared(), &facts).map_err(|e| e.to_string())
         }
-        Format::Json => apprules::eval::explain::trace(p.compiled(), &facts)
+        Format::Json => apprules::eval::explain::trace(p.prepared(), &facts)
             .map_err(|e| e.to_string())
             .map(|t| serde_json::json!({ "decisions": t }).to_string()),
     }

@@ -13,8 +13,6 @@
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.
 
-pub mod kernel;
-pub mod plan;
 pub mod print;
 pub mod row;
 pub mod table;
@@ -29,7 +27,7 @@ use crate::syntax::ast::CmpOp;
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-pub use table::{CExpr, Check, Dnf, Index, Row, Table, Test};
+pub use table::{CExpr, Check, Dnf, Row, Table, Test};
 
 mod assemble;
 mod cells;
@@ -37,7 +35,6 @@ mod expand;
 mod normal;
 mod partial;
 use assemble::*;
-pub use assemble::{build_index, INDEX_MIN_ROWS};
 use cells::*;
 use expand::*;
 use normal::*;
@@ -55,7 +52,7 @@ pub struct Compiled {
     /// The effective value of every setting.
     pub settings: Vec<Value>,
     /// One table per decision, in declaration order.
-    pub tables: Vec<Table>,
+    pub tables: Vec<Arc<Table>>,
     /// Lint warnings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -121,7 +118,7 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
     let mut tables = Vec::new();
     for (d, def) in program.decisions.values().enumerate() {
         match compile_table(&program, &settings, d, def) {
-            Ok(t) => tables.push(t),
+            Ok(t) => tables.push(Arc::new(t)),
             Err(mut e) => errors.append(&mut e),
         }
     }

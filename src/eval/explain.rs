@@ -2,11 +2,11 @@
 //! [`trace`] gathers it as data (`explain --format json`); [`explain`] writes it as
 //! text.
 
+use super::engines::Prepared;
 use super::facts::Facts;
 use super::tables::{eval_table, RowTrace};
 use super::EvalError;
 use crate::compile::print::column_name;
-use crate::compile::Compiled;
 use crate::semantics::logic::Tri;
 use crate::syntax::ast::HitPolicy;
 
@@ -58,8 +58,8 @@ pub struct NotFired {
 }
 
 /// Traces every decision for the facts.
-pub fn trace(c: &Compiled, facts: &Facts) -> Result<Vec<DecisionTrace>, EvalError> {
-    let p = &*c.program;
+pub fn trace(c: &Prepared, facts: &Facts) -> Result<Vec<DecisionTrace>, EvalError> {
+    let p = c.program();
     let mut out = Vec::new();
     for t in &c.tables {
         let mut rows: Vec<RowTrace> = Vec::new();
@@ -140,7 +140,7 @@ pub fn trace(c: &Compiled, facts: &Facts) -> Result<Vec<DecisionTrace>, EvalErro
 }
 
 /// Explains every decision for the facts, as text.
-pub fn explain(c: &Compiled, facts: &Facts) -> Result<String, EvalError> {
+pub fn explain(c: &Prepared, facts: &Facts) -> Result<String, EvalError> {
     let mut out = String::new();
     for d in trace(c, facts)? {
         if !d.taken {

@@ -6,7 +6,7 @@
 //! against the tables.
 
 pub mod bind;
-pub mod engine;
+pub mod engines;
 pub mod explain;
 pub mod facts;
 mod schema;

@@ -10,11 +10,13 @@
 //! Shadow rows never decide; they only tell which settings an old SDK left
 //! `not_enforced`.
 
+use super::engines::index::Index;
+use super::engines::plan::{interval, Lookup, Plan};
+use super::engines::{Finder, Prepared, Ready};
 use super::facts::Facts;
 use super::{decide, reasons, DecisionResult, EvalError, Fired};
 use crate::check::ir::Program;
-use crate::compile::plan::{interval, Lookup, Plan};
-use crate::compile::{CExpr, Compiled, Dnf, Row, Table, Test};
+use crate::compile::{CExpr, Dnf, Row, Test};
 use crate::semantics::logic::Tri;
 pub use crate::semantics::outcome::{Outcome, OutcomeSet, MAX_OUTCOMES};
 pub use crate::semantics::test::{check, test};
@@ -49,7 +51,7 @@ pub struct RowTrace {
 }
 
 /// Evaluates every table of a compiled policy.
-pub fn evaluate(c: &Compiled, facts: &Facts) -> Result<super::Decisions, EvalError> {
+pub fn evaluate(c: &Prepared, facts: &Facts) -> Result<super::Decisions, EvalError> {
     let mut out = IndexMap::with_capacity_and_hasher(c.tables.len(), Default::default());
     for t in &c.tables {
         if let Some(d) = decision(c, t, facts)? {
@@ -62,8 +64,8 @@ pub fn evaluate(c: &Compiled, facts: &Facts) -> Result<super::Decisions, EvalErr
 /// One decision with its reasons: built straight from the rows that fired when no
 /// fired rule sets outputs or depends on the SDK, by [`eval_table`] otherwise.
 pub fn decision(
-    c: &Compiled,
-    t: &Table,
+    c: &Prepared,
+    t: &Ready,
     facts: &Facts,
 ) -> Result<Option<DecisionResult>, EvalError> {
     let fired = match simple(c, t, facts)? {
@@ -71,7 +73,7 @@ pub fn decision(
         Simple::Full => return eval_table(c, t, facts, None),
         Simple::Fired(f) => f,
     };
-    let program = &*c.program;
+    let program = c.program();
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
         return Ok(None);
     };
@@ -187,9 +189,9 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
 
 /// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
 #[inline]
-pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
-    if let (Some(k), None) = (&t.kernel, &t.only_when) {
-        if let Some(o) = k.outcome(&facts.values) {
+pub fn outcome(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
+    if let (Finder::Kernel { kernel, .. }, None) = (&t.finder, &t.only_when) {
+        if let Some(o) = kernel.outcome(&facts.values) {
             return Ok(o);
         }
     }
@@ -198,20 +200,10 @@ pub fn outcome(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalEr
 
 /// [`outcome`] without a kernel, or when the kernel met a missing fact.
 #[inline(never)]
-fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, EvalError> {
+fn outcome_general(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
     let taken = when_taken(c, t, facts, |cols| {
-        if let Some(plan) = &t.plan {
-            let (held, unknown) = cols.plan(plan, true);
-            if unknown != 0 {
-                if let Some(inst) = unknown_instance(t, held, unknown) {
-                    return Err(missing(cols, t, inst));
-                }
-            }
-            let ranks = set_bits(held).filter_map(|i| t.rows.get(i)).map(|r| r.rank);
-            return Ok(hit(t, ranks));
-        }
         with_bits(t.instances as usize, |bits| {
-            cols.run(bits, true);
+            cols.find(bits, true);
             let decides = |(inst, row): &(usize, &Row)| {
                 row.shadow.is_none() && bits.state(*inst) != Tri::False
             };
@@ -230,6 +222,6 @@ fn outcome_general(c: &Compiled, t: &Table, facts: &Facts) -> Result<Outcome, Ev
 }
 
 /// The hit policy on the ranks of the rows that held, in row order.
-fn hit(t: &Table, ranks: impl Iterator<Item = u16>) -> Outcome {
+fn hit(t: &Ready, ranks: impl Iterator<Item = u16>) -> Outcome {
     t.policy.select(ranks).outcome(t.default_rank)
 }

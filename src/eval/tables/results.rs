@@ -6,26 +6,29 @@ use super::*;
 /// Evaluates one table. `None` when its `only when` does not hold. With `trace`,
 /// every row is evaluated and recorded (for `explain`).
 pub fn eval_table(
-    c: &Compiled,
-    t: &Table,
+    c: &Prepared,
+    t: &Ready,
     facts: &Facts,
     trace: Option<&mut Vec<RowTrace>>,
 ) -> Result<Option<DecisionResult>, EvalError> {
-    let program = &*c.program;
+    let program = c.program();
     let Some((_, def)) = program.decisions.get_index(t.decision) else {
         return Ok(None);
     };
     when_taken(c, t, facts, |cols| {
         let fired: Vec<(Fired, &Row)> = with_bits(t.instances as usize, |bits| {
             match trace {
-                None => cols.evaluate(bits, false),
+                None => cols.find(bits, false),
                 Some(tr) => {
                     for row in &t.rows {
                         let (r, failed) = cols.row(row);
                         bits.record(row.instance as usize, r);
                         let failed = match (r, failed) {
                             (Tri::True, _) | (_, None) => None,
-                            (_, Some((col, test))) => Some((col, cols.get(col).clone(), test)),
+                            (_, Some(i)) => row.tests.get(i).map(|(col, test)| {
+                                let col = *col as usize;
+                                (col, cols.get(col).clone(), test.clone())
+                            }),
                         };
                         tr.push(RowTrace {
                             rule: row.rule,
@@ -86,7 +89,7 @@ pub fn eval_table(
 }
 
 /// The values a decision reports from the facts.
-pub(super) fn reports(t: &Table, facts: &Facts, program: &Program) -> IndexMap<String, Value> {
+pub(super) fn reports(t: &Ready, facts: &Facts, program: &Program) -> IndexMap<String, Value> {
     t.reports
         .iter()
         .map(|(name, e)| (name.clone(), column_value(e, facts, program)))

@@ -1,5 +1,6 @@
 //! Finding the rows that hold: per-instance bits, the column cache, and the row
-//! strategies (the column plan, the hash index, row by row) behind `Columns::run`;
+//! engines (the kernel, the column plan, row by row with the hash index) behind
+//! `Columns::find`;
 //! unknown rows turned into the missing fact's error.
 
 use super::*;
@@ -43,7 +44,7 @@ thread_local! {
 
 /// Runs `f` with a cache for the table's computed columns: this thread's scratch
 /// buffer when the table has any, an empty slice otherwise.
-pub(super) fn with_cache<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
+pub(super) fn with_cache<R>(t: &Ready, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
     if !t.computed {
         return f(&mut []);
     }
@@ -65,8 +66,8 @@ pub(super) fn with_cache<R>(t: &Table, f: impl FnOnce(&mut [Option<Value>]) -> R
 
 /// Runs `f` on the table's columns when its `only when` holds; `None` when it does not.
 pub(super) fn when_taken<R>(
-    c: &Compiled,
-    t: &Table,
+    c: &Prepared,
+    t: &Ready,
     facts: &Facts,
     f: impl FnOnce(&mut Columns) -> Result<R, EvalError>,
 ) -> Result<Option<R>, EvalError> {
@@ -74,7 +75,7 @@ pub(super) fn when_taken<R>(
         let mut cols = Columns {
             table: t,
             facts,
-            program: &c.program,
+            program: c.program(),
             cache,
         };
         if !only_when(&mut cols, t)? {
@@ -85,7 +86,7 @@ pub(super) fn when_taken<R>(
 }
 
 pub(super) struct Columns<'a, 'c> {
-    table: &'a Table,
+    table: &'a Ready,
     facts: &'a Facts,
     program: &'a Program,
     cache: &'c mut [Option<Value>],
@@ -93,7 +94,7 @@ pub(super) struct Columns<'a, 'c> {
 
 /// The instances whose bits are set, with their first row.
 pub(super) fn touched_rows<'t: 'b, 'b>(
-    t: &'t Table,
+    t: &'t Ready,
     bits: &'b Bits,
 ) -> impl Iterator<Item = (usize, &'t Row)> + 'b {
     bits.touched().filter_map(|inst| {
@@ -105,22 +106,9 @@ pub(super) fn touched_rows<'t: 'b, 'b>(
     })
 }
 
-/// The first instance with an unknown row and no row that held, if any.
-pub(super) fn unknown_instance(t: &Table, held: u128, unknown: u128) -> Option<usize> {
-    let held_instances: Vec<u32> = set_bits(held)
-        .filter_map(|j| t.rows.get(j))
-        .map(|r| r.instance)
-        .collect();
-    set_bits(unknown)
-        .filter_map(|i| t.rows.get(i))
-        .map(|r| r.instance)
-        .find(|inst| !held_instances.contains(inst))
-        .map(|inst| inst as usize)
-}
-
 /// The error for an instance whose condition is unknown: re-evaluates its rows to
 /// find the column (only on the error path).
-pub(super) fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
+pub(super) fn missing(cols: &mut Columns, t: &Ready, inst: usize) -> EvalError {
     let program = cols.program;
     let mut fact = String::new();
     let mut rule = String::new();
@@ -131,8 +119,9 @@ pub(super) fn missing(cols: &mut Columns, t: &Table, inst: usize) -> EvalError {
             .get(row.rule)
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        if let (Tri::Unknown, Some((c, _))) = cols.row(row) {
-            if let Some(c) = t.columns.get(c) {
+        if let (Tri::Unknown, Some(i)) = cols.row(row) {
+            let column = row.tests.get(i).map(|(c, _)| *c as usize);
+            if let Some(c) = column.and_then(|c| t.columns.get(c)) {
                 fact = column_fact(c, program);
                 overflow = overflowed(c, cols.facts, program);
             }
@@ -164,7 +153,7 @@ pub(super) fn overflowed(c: &CExpr, facts: &Facts, program: &Program) -> bool {
     }
 }
 
-pub(super) fn only_when(cols: &mut Columns, t: &Table) -> Result<bool, EvalError> {
+pub(super) fn only_when(cols: &mut Columns, t: &Ready) -> Result<bool, EvalError> {
     let Some(w) = &t.only_when else {
         return Ok(true);
     };
@@ -267,37 +256,25 @@ impl Columns<'_, '_> {
             None => &Value::Absent,
         }
     }
-    /// A row: false as soon as a test fails; unknown if a test is unknown and none fails.
+    /// A row, with its compiled checks: false as soon as a test fails, unknown if a
+    /// test is unknown and none fails; with the position in `row.tests` of the test
+    /// that failed, or else of the first that was unknown. The one row test of every
+    /// row-by-row path.
     #[inline]
-    pub(super) fn row(&mut self, row: &Row) -> (Tri, Option<(usize, Test)>) {
+    pub(super) fn row(&mut self, row: &Row) -> (Tri, Option<usize>) {
         let mut result = Tri::True;
         let mut first_unknown = None;
-        for (c, t) in &row.tests {
-            match test(t, self.get(*c as usize)) {
-                Tri::False => return (Tri::False, Some((*c as usize, t.clone()))),
+        for (i, (c, k)) in row.checks.iter().enumerate() {
+            match check(k, self.get(*c as usize)) {
+                Tri::False => return (Tri::False, Some(i)),
                 Tri::Unknown => {
                     result = Tri::Unknown;
-                    if first_unknown.is_none() {
-                        first_unknown = Some((*c as usize, t.clone()));
-                    }
+                    first_unknown = first_unknown.or(Some(i));
                 }
                 Tri::True => {}
             }
         }
         (result, first_unknown)
-    }
-    /// Like [`Columns::row`], with the compiled checks and without the failing test.
-    #[inline]
-    pub(super) fn holds(&mut self, row: &Row) -> Tri {
-        let mut result = Tri::True;
-        for (c, k) in &row.checks {
-            match check(k, self.get(*c as usize)) {
-                Tri::False => return Tri::False,
-                Tri::Unknown => result = Tri::Unknown,
-                Tri::True => {}
-            }
-        }
-        result
     }
     pub(super) fn dnf(&mut self, d: &Dnf) -> (Tri, Option<usize>) {
         let mut acc = Tri::False;
@@ -358,18 +335,19 @@ impl Columns<'_, '_> {
         }
         (alive & !unknown, alive & unknown)
     }
-    /// Evaluates the rows into the per-instance bits: with the plan when the table
-    /// has one, row by row otherwise.
-    pub(super) fn evaluate(&mut self, bits: &mut Bits, skip_shadows: bool) {
+    /// Finds the rows that hold or are unknown, into the per-instance bits (shadow
+    /// rows too, unless `skip_shadows`), with the table's engine: the one call every
+    /// path but `explain` (which traces each row) takes.
+    pub(super) fn find(&mut self, bits: &mut Bits, skip_shadows: bool) {
         let t = self.table;
-        let (held, unknown) = match (&t.kernel, &t.plan) {
-            (Some(k), _) => {
-                let (h, u) = k.run(&self.facts.values, skip_shadows);
+        let (held, unknown) = match &t.finder {
+            Finder::Kernel { kernel, .. } => {
+                let (h, u) = kernel.run(&self.facts.values, skip_shadows);
                 (u128::from(h), u128::from(u))
             }
-            (None, Some(plan)) => self.plan(plan, skip_shadows),
-            (None, None) => {
-                self.run(bits, skip_shadows);
+            Finder::Plan(plan) => self.plan(plan, skip_shadows),
+            Finder::Rows(index) => {
+                self.rows(index.as_ref(), bits, skip_shadows);
                 return;
             }
         };
@@ -381,7 +359,7 @@ impl Columns<'_, '_> {
     }
     /// Evaluates the candidate rows into the per-instance bits (shadow rows too,
     /// unless `skip_shadows`).
-    pub(super) fn run(&mut self, bits: &mut Bits, skip_shadows: bool) {
+    fn rows(&mut self, index: Option<&Index>, bits: &mut Bits, skip_shadows: bool) {
         let t = self.table;
         let visit = |cols: &mut Self, bits: &mut Bits, ri: u32| {
             let Some(row) = t.rows.get(ri as usize) else {
@@ -392,10 +370,10 @@ impl Columns<'_, '_> {
             }
             let inst = row.instance as usize;
             if !bits.fired(inst) {
-                bits.record(inst, cols.holds(row));
+                bits.record(inst, cols.row(row).0);
             }
         };
-        let Some(index) = &t.index else {
+        let Some(index) = index else {
             for ri in 0..t.rows.len() as u32 {
                 visit(self, bits, ri);
             }

@@ -8,7 +8,7 @@ use super::*;
 /// ranks of the rows that held, the reasons from text escaped at compile time. A
 /// decision whose winning rules set outputs, or that an old SDK may have left
 /// `not_enforced`, is evaluated in full and serialized.
-pub fn write_json(c: &Compiled, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
+pub fn write_json(c: &Prepared, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
     out.push(b'{');
     let mut first = true;
     for t in &c.tables {
@@ -38,13 +38,13 @@ pub(super) enum Simple<'t> {
 
 /// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
 pub(super) fn simple<'t>(
-    c: &Compiled,
-    t: &'t Table,
+    c: &Prepared,
+    t: &'t Ready,
     facts: &Facts,
 ) -> Result<Simple<'t>, EvalError> {
     let taken = when_taken(c, t, facts, |cols| {
         with_bits(t.instances as usize, |bits| {
-            cols.evaluate(bits, false);
+            cols.find(bits, false);
             let mut fired: Vec<(usize, &Row)> = Vec::new();
             for (inst, row) in touched_rows(t, bits) {
                 match bits.state(inst) {
@@ -66,7 +66,7 @@ pub(super) fn simple<'t>(
 }
 
 /// The ranks of the outcomes the winning rows give, lowest first.
-pub(super) fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
+pub(super) fn picked(t: &Ready, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
     t.policy
         .select(fired.iter().map(|(_, r)| r.rank))
         .ranks()
@@ -75,12 +75,12 @@ pub(super) fn picked(t: &Table, fired: &[(usize, &Row)]) -> impl Iterator<Item =
 
 /// Writes one decision; `false` when its `only when` does not hold.
 pub(super) fn write_table(
-    c: &Compiled,
-    t: &Table,
+    c: &Prepared,
+    t: &Ready,
     facts: &Facts,
     out: &mut Vec<u8>,
 ) -> Result<bool, EvalError> {
-    let program = &*c.program;
+    let program = c.program();
     let fired = match simple(c, t, facts)? {
         Simple::NotTaken => return Ok(false),
         Simple::Fired(f) => f,

@@ -12,7 +12,7 @@
 //! path, which names the missing fact.
 
 use super::plan::{Lookup, Plan};
-use super::row::Row;
+use crate::compile::Row;
 use crate::semantics::outcome::Outcome;
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};

@@ -12,7 +12,7 @@
 //! so the plan cannot disagree with row-by-row evaluation; the property tests compare
 //! both with the reference interpreter.
 
-use super::row::{CExpr, Row};
+use crate::compile::{CExpr, Row};
 use crate::semantics::logic::Tri;
 use crate::semantics::test::check;
 use crate::semantics::test::{Check, Test};

@@ -1,0 +1,140 @@
+//! Engines: what the evaluator prepares from a compiled table when a [`crate::Policy`]
+//! is built, and which engine finds the table's rows.
+//!
+//! The compiler's tables are data. Preparing one chooses its row-finding engine
+//! ([`Finder`]) and escapes its JSON text once ([`json::JsonParts`]). [`Engine::Auto`]
+//! (what a policy uses) takes the fastest the table allows: the kernel (at most 64
+//! rows over plain facts), else the column plan (at most 128 rows), else the rows,
+//! through the hash index when enough rows test one column for equality. The other
+//! engines force one on every table where it applies, so that tests and properties
+//! run against each.
+
+pub mod index;
+pub mod json;
+pub mod kernel;
+pub mod plan;
+
+use crate::check::ir::Program;
+use crate::compile::{CExpr, Compiled, Table};
+use index::{Index, INDEX_MIN_ROWS};
+use json::JsonParts;
+use kernel::Kernel;
+use plan::Plan;
+use std::sync::Arc;
+
+/// A row-finding engine, as asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// The fastest the table allows.
+    Auto,
+    /// The column plan, never the kernel.
+    Plan,
+    /// Row by row through a hash index on the column most rows test for equality
+    /// (built even for few rows); no plan, no kernel.
+    Index,
+    /// Row by row: no index, no plan, no kernel.
+    Rows,
+}
+
+impl Engine {
+    /// Every engine.
+    pub const ALL: [Engine; 4] = [Engine::Auto, Engine::Plan, Engine::Index, Engine::Rows];
+}
+
+/// The engine a prepared table runs: one per table.
+#[derive(Clone, Debug)]
+pub enum Finder {
+    /// The kernel, with the plan it was derived from for what the kernel does not
+    /// decide (an unknown row) and for the results with reasons.
+    Kernel {
+        /// The flattened plan.
+        kernel: Kernel,
+        /// The plan.
+        plan: Plan,
+    },
+    /// The column plan.
+    Plan(Plan),
+    /// Row by row, through the hash index when there is one.
+    Rows(Option<Index>),
+}
+
+impl Finder {
+    /// The engine that runs a table.
+    pub fn new(engine: Engine, t: &Table) -> Finder {
+        let plan = || plan::build(&t.rows, &t.columns);
+        match engine {
+            Engine::Auto => match plan() {
+                Some(plan) => match kernel::build(&plan, &t.rows, t.policy, t.default_rank) {
+                    Some(kernel) => Finder::Kernel { kernel, plan },
+                    None => Finder::Plan(plan),
+                },
+                None => Finder::Rows(index::build(&t.rows, INDEX_MIN_ROWS)),
+            },
+            Engine::Plan => match plan() {
+                Some(plan) => Finder::Plan(plan),
+                None => Finder::Rows(index::build(&t.rows, INDEX_MIN_ROWS)),
+            },
+            Engine::Index => Finder::Rows(index::build(&t.rows, 1)),
+            Engine::Rows => Finder::Rows(None),
+        }
+    }
+}
+
+/// A compiled table with what the evaluator prepared for it. Reads as the table.
+#[derive(Clone, Debug)]
+pub struct Ready {
+    /// The compiled table.
+    pub table: Arc<Table>,
+    /// Its engine.
+    pub finder: Finder,
+    /// Its JSON text that does not depend on the facts.
+    pub json: JsonParts,
+    /// Whether some column is computed (not a plain fact): the evaluator then needs a
+    /// cache for column values.
+    pub computed: bool,
+}
+
+impl Ready {
+    /// Prepares one table.
+    pub fn new(program: &Program, table: Arc<Table>, engine: Engine) -> Ready {
+        Ready {
+            finder: Finder::new(engine, &table),
+            json: json::parts(program, &table),
+            computed: table.columns.iter().any(|c| !matches!(c, CExpr::Fact(_))),
+            table,
+        }
+    }
+}
+
+impl std::ops::Deref for Ready {
+    type Target = Table;
+    fn deref(&self) -> &Table {
+        &self.table
+    }
+}
+
+/// A compiled policy prepared for evaluation: every table with its engine.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The compiled policy (program, settings, tables).
+    pub compiled: Arc<Compiled>,
+    /// Its tables, prepared, in the same order.
+    pub tables: Vec<Ready>,
+}
+
+impl Prepared {
+    /// Prepares every table of `compiled` for `engine`.
+    pub fn new(compiled: Arc<Compiled>, engine: Engine) -> Prepared {
+        let tables = compiled
+            .tables
+            .iter()
+            .map(|t| Ready::new(&compiled.program, t.clone(), engine))
+            .collect();
+        Prepared { compiled, tables }
+    }
+
+    /// The checked program.
+    pub fn program(&self) -> &Program {
+        &self.compiled.program
+    }
+}
