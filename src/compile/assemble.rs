@@ -42,12 +42,20 @@ pub(super) fn compile_table(
                 Ok(f) => match dnf(&nnf(f, false), &pe.cols.list, program) {
                     Ok(alts) => Some(Dnf { alternatives: alts }),
                     Err(e) => {
-                        errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e));
+                        errors.push(Diagnostic::error(
+                            CompileError::RuleFails,
+                            def.span,
+                            e.to_string(),
+                        ));
                         None
                     }
                 },
                 Err(e) => {
-                    errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e));
+                    errors.push(Diagnostic::error(
+                        CompileError::RuleFails,
+                        def.span,
+                        e.to_string(),
+                    ));
                     None
                 }
             }
@@ -63,7 +71,11 @@ pub(super) fn compile_table(
         };
         match pe.eval(e, &mut Vec::new()).and_then(|pv| pe.value_expr(pv)) {
             Ok(c) => reports.push((name.clone(), c)),
-            Err(e) => errors.push(Diagnostic::error(CompileError::RuleFails, def.span, e)),
+            Err(e) => errors.push(Diagnostic::error(
+                CompileError::RuleFails,
+                def.span,
+                e.to_string(),
+            )),
         }
     }
     if !errors.is_empty() {

@@ -9,7 +9,7 @@ use super::*;
 pub(super) fn blame_settings(
     program: &Program,
     rule: &crate::check::ir::RuleDef,
-    e: String,
+    e: Fault,
 ) -> Diagnostic {
     let mut read: Vec<usize> = rule.about.into_iter().collect();
     let exprs = rule
@@ -39,7 +39,7 @@ pub(super) fn blame_settings(
         .find(|(id, _, _)| read.contains(id))
         .map(|(_, _, span)| *span);
     let message = if names.is_empty() {
-        e
+        e.to_string()
     } else {
         format!("setting {}: {e}", names.join(", "))
     };
@@ -87,7 +87,7 @@ pub(super) fn expand_rule(
     cols: &mut Columns,
     rows: &mut Vec<Row>,
     instance: &mut u32,
-) -> Result<(), String> {
+) -> Result<(), Fault> {
     let gated: Vec<(SettingId, &GateDef)> = rule_settings(rule)
         .into_iter()
         .filter_map(|s| {
@@ -96,10 +96,7 @@ pub(super) fn expand_rule(
         })
         .collect();
     if gated.len() > MAX_GATES_PER_RULE {
-        return Err(format!(
-            "the rule reads {} settings with `requires` (the limit is {MAX_GATES_PER_RULE})",
-            gated.len()
-        ));
+        return Err(Fault::TooManyGates(gated.len()));
     }
     let k = gated.len();
     // (fallback mask, shadow index)
@@ -139,11 +136,7 @@ pub(super) fn expand_rule(
             Some((list, _)) => match pe.eval(list, &mut Vec::new())? {
                 PV::Val(Value::List(items)) => items.iter().cloned().map(Some).collect(),
                 PV::Val(Value::Absent) => Vec::new(),
-                _ => {
-                    return Err(
-                        "the list of a `for` must be known when the policy is compiled".into(),
-                    )
-                }
+                _ => return Err(Fault::ForListNotKnown),
             },
             None => vec![None],
         };
@@ -168,13 +161,13 @@ pub(super) fn expand_rule(
             let outcome = match pe.eval(&rule.outcome, &mut env)? {
                 PV::Val(Value::Enum(o)) if def.outcomes.index(&o).is_some() => Value::Enum(o),
                 PV::Val(v) => {
-                    return Err(format!(
-                        "the outcome `{v}` is not an outcome of decision `{}` (one of {})",
-                        def.name,
-                        def.outcomes.variants.join(", ")
-                    ))
+                    return Err(Fault::NotAnOutcome {
+                        value: v,
+                        decision: def.name.clone(),
+                        outcomes: def.outcomes.variants.join(", "),
+                    })
                 }
-                _ => return Err("the outcome must be known when the policy is compiled".into()),
+                _ => return Err(Fault::OutcomeNotKnown),
             };
             let mut outputs = Vec::new();
             for (i, e) in &rule.outputs {
@@ -184,9 +177,7 @@ pub(super) fn expand_rule(
             let message: Arc<str> = Arc::from(pe.message(&rule.message, &mut env)?);
             rows_of_rule += alts.len();
             if rows_of_rule > MAX_ROWS_PER_RULE {
-                return Err(format!(
-                    "the rule expands to more than {MAX_ROWS_PER_RULE} rows; simplify its condition"
-                ));
+                return Err(Fault::RuleTooLarge);
             }
             let rank = def
                 .outcomes

@@ -13,6 +13,7 @@
 //! 3. puts the formula in disjunctive normal form: each conjunction is a row, its
 //!    atoms grouped by column into cells, contradictory cells detected.
 
+mod fault;
 pub mod print;
 pub mod row;
 pub mod table;
@@ -25,6 +26,7 @@ use crate::semantics::logic::{cmp, Tri};
 use crate::semantics::ops::arith;
 use crate::syntax::ast::CmpOp;
 use crate::value::{Type, Value};
+pub use fault::Fault;
 use std::collections::HashMap;
 use std::sync::Arc;
 pub use table::{CExpr, Check, Dnf, Row, Table, Test};
@@ -72,7 +74,7 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
             Ok(PV::Val(Value::Bool(true))) => {
                 let msg = match pe.message(&lint.message, &mut Vec::new()) {
                     Ok(m) => m,
-                    Err(e) => e,
+                    Err(e) => e.to_string(),
                 };
                 // Blame what made it fire: the user's `set` line of a setting the
                 // lint reads, or the settings given as JSON; the lint itself only
@@ -112,7 +114,11 @@ pub fn compile(program: Arc<Program>, settings: Vec<Value>) -> Result<Compiled, 
                 }
             }
             Ok(_) => {}
-            Err(e) => errors.push(Diagnostic::error(CompileError::LintFails, lint.span, e)),
+            Err(e) => errors.push(Diagnostic::error(
+                CompileError::LintFails,
+                lint.span,
+                e.to_string(),
+            )),
         }
     }
     let mut tables = Vec::new();

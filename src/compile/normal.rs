@@ -69,7 +69,7 @@ pub(super) fn dnf(
     f: &F,
     cols: &[CExpr],
     program: &Program,
-) -> Result<Vec<Vec<(usize, Test)>>, String> {
+) -> Result<Vec<Vec<(usize, Test)>>, Fault> {
     let raw = dnf_raw(f)?;
     let mut out = Vec::new();
     for conj in raw {
@@ -87,20 +87,18 @@ pub(super) fn dnf(
     Ok(out)
 }
 
-pub(super) fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, String> {
+pub(super) fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, Fault> {
     Ok(match f {
         F::Const(true) => vec![Vec::new()],
         F::Const(false) => Vec::new(),
         F::Atom(c, t) => vec![vec![(*c, t.clone())]],
-        F::Not(_) => return Err("internal: negation left after normalisation".into()),
+        F::Not(_) => return Err(Fault::Internal("negation left after normalisation")),
         F::Or(xs) => {
             let mut out = Vec::new();
             for x in xs {
                 out.extend(dnf_raw(x)?);
                 if out.len() > MAX_ROWS_PER_RULE {
-                    return Err(format!(
-                        "the condition expands to more than {MAX_ROWS_PER_RULE} rows"
-                    ));
+                    return Err(Fault::ConditionTooLarge);
                 }
             }
             out
@@ -110,9 +108,7 @@ pub(super) fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, String> {
             for x in xs {
                 let d = dnf_raw(x)?;
                 if acc.len().saturating_mul(d.len()) > MAX_ROWS_PER_RULE {
-                    return Err(format!(
-                        "the condition expands to more than {MAX_ROWS_PER_RULE} rows"
-                    ));
+                    return Err(Fault::ConditionTooLarge);
                 }
                 let mut next = Vec::new();
                 for a in &acc {
@@ -123,9 +119,7 @@ pub(super) fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, String> {
                     }
                 }
                 if next.len() > MAX_ROWS_PER_RULE {
-                    return Err(format!(
-                        "the condition expands to more than {MAX_ROWS_PER_RULE} rows"
-                    ));
+                    return Err(Fault::ConditionTooLarge);
                 }
                 acc = next;
                 if acc.is_empty() {

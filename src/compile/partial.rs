@@ -59,23 +59,21 @@ pub(super) fn substitute(e: &TExpr, settings: &[Value]) -> TExpr {
 }
 
 impl Pe<'_> {
-    pub(super) fn eval(&mut self, e: &TExpr, env: &mut Vec<Value>) -> Result<PV, String> {
+    pub(super) fn eval(&mut self, e: &TExpr, env: &mut Vec<Value>) -> Result<PV, Fault> {
         Ok(match e {
             TExpr::Const(v) => PV::Val(v.clone()),
             TExpr::Setting(s) => PV::Val(self.settings.get(*s).cloned().unwrap_or(Value::Absent)),
             TExpr::Var(d) => match env.get(*d) {
                 Some(v) => PV::Val(v.clone()),
-                None => return Err("internal: unbound variable".into()),
+                None => return Err(Fault::Internal("unbound variable")),
             },
             TExpr::Fact(f) => PV::Expr(CExpr::Fact(*f)),
             TExpr::Group(g) => PV::Expr(CExpr::Group(*g)),
-            TExpr::Decision(_) | TExpr::Varied(_) => {
-                return Err("decisions and `varied.` can only be read in properties".into())
-            }
+            TExpr::Decision(_) | TExpr::Varied(_) => return Err(Fault::OnlyInProperties),
             TExpr::Field(inner, name) => match self.eval(inner, env)? {
                 PV::Val(Value::Absent) => PV::Val(Value::Absent),
                 PV::Val(v) => PV::Val(v.field(name).cloned().unwrap_or(Value::Absent)),
-                _ => return Err(format!("field `{name}` of a fact expression")),
+                _ => return Err(Fault::FieldOfFact(name.clone())),
             },
             TExpr::Present(inner) => match self.eval(inner, env)? {
                 PV::Val(v) => PV::Val(Value::Bool(v != Value::Absent)),
@@ -114,12 +112,7 @@ impl Pe<'_> {
                     (PV::Val(x), PV::Val(y)) => match cmp(*op, &x, &y, kind) {
                         Tri::True => PV::Val(Value::Bool(true)),
                         Tri::False => PV::Val(Value::Bool(false)),
-                        Tri::Unknown => {
-                            return Err(format!(
-                                "cannot compare `{x}` {} `{y}`: a setting it reads is not configured; test it with `present(...)` first",
-                                op.as_str()
-                            ))
-                        }
+                        Tri::Unknown => return Err(Fault::CompareNotConfigured(x, op.as_str(), y)),
                     },
                     (PV::Expr(c), PV::Val(v)) => match self.atom(*op, c, v, kind, false) {
                         Some(pv) => pv,
@@ -135,10 +128,10 @@ impl Pe<'_> {
             TExpr::Arith(op, a, b) => match (self.eval(a, env)?, self.eval(b, env)?) {
                 (PV::Val(Value::Int(x)), PV::Val(Value::Int(y))) => match arith(*op, x, y) {
                     Some(v) => PV::Val(Value::Int(v)),
-                    None => return Err(format!("integer overflow in `{x} {} {y}`", op.as_str())),
+                    None => return Err(Fault::Overflow(x, op.as_str(), y)),
                 },
                 (PV::Val(Value::Absent), _) | (_, PV::Val(Value::Absent)) => {
-                    return Err("arithmetic on a setting that is not configured; test it with `present(...)` first".into())
+                    return Err(Fault::ArithNotConfigured)
                 }
                 (pa, pb) => {
                     let ca = self.value_expr(pa)?;
@@ -165,9 +158,7 @@ impl Pe<'_> {
                 if all_const {
                     match b.apply(&vals) {
                         Some(v) => PV::Val(v),
-                        None => {
-                            return Err(format!("`{}` of a value that is not configured", b.name()))
-                        }
+                        None => return Err(Fault::CallNotConfigured(b.name())),
                     }
                 } else {
                     PV::Expr(CExpr::Call(*b, exprs))
@@ -190,7 +181,7 @@ impl Pe<'_> {
                     let items = match v {
                         Value::List(items) => items,
                         Value::Absent => Arc::new(Vec::new()),
-                        _ => return Err("a quantifier needs a list".into()),
+                        _ => return Err(Fault::NotAList),
                     };
                     let mut fs = Vec::new();
                     for item in items.iter() {
@@ -219,7 +210,7 @@ impl Pe<'_> {
         })
     }
     /// A boolean expression the tables cannot split: a column computed by the interpreter.
-    pub(super) fn interp(&mut self, e: &TExpr, env: &[Value]) -> Result<PV, String> {
+    pub(super) fn interp(&mut self, e: &TExpr, env: &[Value]) -> Result<PV, Fault> {
         let t = substitute(e, self.settings);
         let c = CExpr::Interp(Arc::new(t), Arc::new(env.to_vec()));
         Ok(PV::F(F::Atom(
@@ -227,19 +218,19 @@ impl Pe<'_> {
             Test::Eq(Value::Bool(true)),
         )))
     }
-    pub(super) fn formula(&mut self, pv: PV) -> Result<F, String> {
+    pub(super) fn formula(&mut self, pv: PV) -> Result<F, Fault> {
         Ok(match pv {
             PV::Val(Value::Bool(b)) => F::Const(b),
-            PV::Val(v) => return Err(format!("expected a condition, found the value `{v}`")),
+            PV::Val(v) => return Err(Fault::NotACondition(v)),
             PV::Expr(c) => F::Atom(self.cols.get(c), Test::Eq(Value::Bool(true))),
             PV::F(f) => f,
         })
     }
-    pub(super) fn value_expr(&mut self, pv: PV) -> Result<CExpr, String> {
+    pub(super) fn value_expr(&mut self, pv: PV) -> Result<CExpr, Fault> {
         match pv {
             PV::Val(v) => Ok(CExpr::Const(v)),
             PV::Expr(c) => Ok(c),
-            PV::F(_) => Err("a condition cannot be used as a value here".into()),
+            PV::F(_) => Err(Fault::NotAValue),
         }
     }
     pub(super) fn column_type(&self, c: &CExpr) -> Option<Type> {
@@ -333,16 +324,14 @@ impl Pe<'_> {
         &mut self,
         parts: &[MsgPart],
         env: &mut Vec<Value>,
-    ) -> Result<String, String> {
+    ) -> Result<String, Fault> {
         let mut s = String::new();
         for p in parts {
             match p {
                 MsgPart::Text(t) => s.push_str(t),
                 MsgPart::Expr(e) => match self.eval(e, env)? {
                     PV::Val(v) => s.push_str(&display_plain(&v)),
-                    _ => {
-                        return Err("a message can only show settings and the loop variable".into())
-                    }
+                    _ => return Err(Fault::MessageReadsFacts),
                 },
             }
         }
