@@ -2,6 +2,7 @@
 //! program, compiled with the settings; every error of every file at once.
 
 use super::*;
+use crate::check::suite::Suite;
 
 /// Builds a [`Policy`]: rule files (and the bundled policy), then setting overrides.
 #[derive(Default)]
@@ -221,11 +222,23 @@ impl PolicyBuilder {
     }
     /// Checks the files (all errors at once), then compiles the policy.
     pub fn build(self) -> Result<Policy, Error> {
-        let program = self.check()?;
-        Policy::compile(program.0, self.settings.as_ref(), program.1)
+        self.build_with_tests().map(|(p, _)| p)
+    }
+    /// [`PolicyBuilder::build`], with the files' tests (for the language server).
+    pub fn build_with_tests(self) -> Result<(Policy, Arc<Suite>), Error> {
+        let c = self.check_with_tests()?;
+        Ok((
+            Policy::compile(c.program, self.settings.as_ref(), c.warnings)?,
+            c.suite,
+        ))
     }
     /// Parses and checks the files without compiling: the program and its warnings.
     pub fn check(&self) -> Result<(Arc<check::ir::Program>, Vec<Diagnostic>), Error> {
+        self.check_with_tests().map(|c| (c.program, c.warnings))
+    }
+    /// [`PolicyBuilder::check`], with the files' tests, fact sets and properties: what
+    /// [`crate::testing::run`] takes.
+    pub fn check_with_tests(&self) -> Result<check::Checked, Error> {
         if !self.diagnostics.is_empty() {
             return Err(Error::Rules(Report {
                 sources: self.sources.clone(),
@@ -233,7 +246,11 @@ impl PolicyBuilder {
             }));
         }
         match check::check(self.sources.clone(), &self.files) {
-            Ok((p, warnings)) => Ok((Arc::new(p), warnings)),
+            Ok((p, suite, warnings)) => Ok(check::Checked {
+                program: Arc::new(p),
+                suite: Arc::new(suite),
+                warnings,
+            }),
             Err(d) => Err(Error::Rules(Report {
                 sources: self.sources.clone(),
                 diagnostics: by_position(if self.bundled {

@@ -5,7 +5,8 @@
 //! schema (proptest), and on failure the smallest counterexample is printed as a facts
 //! JSON that `apprules eval` accepts. Coverage counts the rules that fired in a test.
 
-use crate::check::ir::{Expect, Program, PropertyDef, TestDef};
+use crate::check::ir::Program;
+use crate::check::suite::{Expect, PropertyDef, Suite, TestDef};
 use crate::compile::compile;
 use crate::eval::bind::bind;
 use crate::eval::engines::{Engine, Prepared};
@@ -280,13 +281,18 @@ impl Cache {
 }
 
 /// Runs every test and property of a program.
-pub fn run(program: Arc<Program>, opts: &Options) -> TestReport {
-    run_matching(program, opts, None)
+pub fn run(program: Arc<Program>, suite: &Suite, opts: &Options) -> TestReport {
+    run_matching(program, suite, opts, None)
 }
 
 /// Runs the tests and properties whose name contains `filter` (all when `None`).
-pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>) -> TestReport {
-    run_where(program, opts, |name, _| {
+pub fn run_matching(
+    program: Arc<Program>,
+    suite: &Suite,
+    opts: &Options,
+    filter: Option<&str>,
+) -> TestReport {
+    run_where(program, suite, opts, |name, _| {
         filter.is_none_or(|f| name.contains(f))
     })
 }
@@ -294,6 +300,7 @@ pub fn run_matching(program: Arc<Program>, opts: &Options, filter: Option<&str>)
 /// Runs the tests and properties that `wanted` picks, by name and declaration span.
 pub fn run_where(
     program: Arc<Program>,
+    suite: &Suite,
     opts: &Options,
     wanted: impl Fn(&str, crate::source::Span) -> bool,
 ) -> TestReport {
@@ -320,7 +327,7 @@ pub fn run_where(
         program: program.clone(),
         by_settings: HashMap::new(),
     };
-    for t in program.tests.iter().filter(|t| wanted(&t.name, t.span)) {
+    for t in suite.tests.iter().filter(|t| wanted(&t.name, t.span)) {
         let failure = run_test(&mut cache, t, &mut report.covered);
         report.tests.push(Outcome {
             name: t.name.clone(),
@@ -328,12 +335,8 @@ pub fn run_where(
             failure,
         });
     }
-    for p in program
-        .properties
-        .iter()
-        .filter(|p| wanted(&p.name, p.span))
-    {
-        let failure = run_property(&mut cache, p, opts);
+    for p in suite.properties.iter().filter(|p| wanted(&p.name, p.span)) {
+        let failure = run_property(&mut cache, suite, p, opts);
         report.properties.push(Outcome {
             name: p.name.clone(),
             location: program.sources.locate(p.span),
@@ -442,7 +445,12 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<String> {
+fn run_property(
+    cache: &mut Cache,
+    suite: &Suite,
+    p: &PropertyDef,
+    opts: &Options,
+) -> Option<String> {
     let compiled = match cache.get(p.settings.as_ref()) {
         Ok(c) => c,
         Err(e) => return Some(format!("the settings do not compile: {e}")),
@@ -451,7 +459,7 @@ fn run_property(cache: &mut Cache, p: &PropertyDef, opts: &Options) -> Option<St
     let base = p
         .given
         .as_ref()
-        .and_then(|g| program.fact_sets.get(g))
+        .and_then(|g| suite.fact_sets.get(g))
         .map(|(v, _)| v.clone());
     // With `varying FACT`, a second value of that fact makes a second world.
     let varied = match p.varying {

@@ -9,9 +9,10 @@ use apprules::testing::{run, Options};
 use apprules::PolicyBuilder;
 
 fn run_files(builder: PolicyBuilder) -> apprules::testing::TestReport {
-    let (program, _) = builder.check().unwrap_or_else(|e| panic!("{e}"));
+    let checked = builder.check_with_tests().unwrap_or_else(|e| panic!("{e}"));
     run(
-        program,
+        checked.program,
+        &checked.suite,
         &Options {
             cases: 128,
             seed: 7,

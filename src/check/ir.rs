@@ -19,7 +19,8 @@ pub type SettingId = usize;
 /// Index of a decision in [`Program::decisions`].
 pub type DecisionId = usize;
 
-/// A checked policy: schema, settings, decisions, rules, lints and tests.
+/// A checked policy: schema, settings, decisions, rules and lints (its tests are a
+/// [`super::suite::Suite`] beside it).
 #[derive(Clone, Debug)]
 pub struct Program {
     /// The source files.
@@ -42,12 +43,6 @@ pub struct Program {
     pub overrides: Vec<(SettingId, Value, Span)>,
     /// Settings whose default a `set default` line changed, with the line.
     pub default_sets: IndexMap<SettingId, Span>,
-    /// Named fact sets for tests.
-    pub fact_sets: IndexMap<String, (serde_json::Value, Span)>,
-    /// Tests.
-    pub tests: Vec<TestDef>,
-    /// Properties.
-    pub properties: Vec<PropertyDef>,
 }
 
 /// A declared fact.
@@ -191,58 +186,6 @@ pub struct LintDef {
     pub when: TExpr,
     /// Message.
     pub message: Vec<MsgPart>,
-    /// Declaration.
-    pub span: Span,
-}
-
-/// A test inside a rule file.
-#[derive(Clone, Debug)]
-pub struct TestDef {
-    /// Name.
-    pub name: String,
-    /// The facts (named base merged with the patch).
-    pub facts: serde_json::Value,
-    /// Setting overrides as JSON.
-    pub settings: Option<serde_json::Value>,
-    /// Expectations.
-    pub expect: Vec<Expect>,
-    /// Declaration.
-    pub span: Span,
-}
-
-/// One expectation of a test.
-#[derive(Clone, Debug)]
-pub enum Expect {
-    /// Evaluation fails.
-    Error,
-    /// A decision field has a value.
-    Field {
-        /// The decision.
-        decision: DecisionId,
-        /// `outcome`, the collect field, `not_enforced`, an output or a report.
-        field: String,
-        /// The expected value.
-        value: Value,
-        /// Where.
-        span: Span,
-    },
-}
-
-/// A property: a law over generated facts.
-#[derive(Clone, Debug)]
-pub struct PropertyDef {
-    /// Name.
-    pub name: String,
-    /// Base facts to start generation from (generated otherwise).
-    pub given: Option<String>,
-    /// Setting overrides.
-    pub settings: Option<serde_json::Value>,
-    /// Only facts that satisfy this are tested.
-    pub filter: Option<TExpr>,
-    /// `varying FACT`: the fact generated anew for the second world (`varied.`).
-    pub varying: Option<FactId>,
-    /// The law, over facts and decision outcomes.
-    pub expect: TExpr,
     /// Declaration.
     pub span: Span,
 }

@@ -273,13 +273,18 @@ pub(crate) fn run(cmd: Command) -> Result<(), Fail> {
             } else {
                 builder(&files)?
             };
-            let (program, _) = b.check()?;
+            let checked = b.check_with_tests()?;
             let opts = apprules::testing::Options {
                 cases,
                 seed,
                 coverage: coverage || min_coverage.is_some(),
             };
-            let report = apprules::testing::run_matching(program, &opts, filter.as_deref());
+            let report = apprules::testing::run_matching(
+                checked.program,
+                &checked.suite,
+                &opts,
+                filter.as_deref(),
+            );
             match format {
                 TestFormat::Text => out!("{}", report.render(coverage)),
                 TestFormat::Json => outln!("{}", report.to_json()),

@@ -47,6 +47,7 @@ pub(super) fn run(d: &Doc, command: &str, name: Option<&str>) -> Result<J, Strin
         return Err("the document has errors: fix them to run its tests".into());
     };
     let program = c.program.clone();
+    let suite = super::suite(d);
     let sources = program.sources.clone();
     let in_doc =
         |span: crate::source::Span| sources.get(span.file).is_some_and(|f| f.name == d.name);
@@ -55,8 +56,8 @@ pub(super) fn run(d: &Doc, command: &str, name: Option<&str>) -> Result<J, Strin
         ..Options::default()
     };
     let report = match (command, name) {
-        (RUN_ONE, Some(n)) => run_where(program, &opts, |t, span| t == n && in_doc(span)),
-        (RUN_FILE, _) => run_where(program, &opts, |_, span| in_doc(span)),
+        (RUN_ONE, Some(n)) => run_where(program, &suite, &opts, |t, span| t == n && in_doc(span)),
+        (RUN_FILE, _) => run_where(program, &suite, &opts, |_, span| in_doc(span)),
         _ => return Err(format!("unknown command or arguments: {command}")),
     };
     if report.tests.is_empty() && report.properties.is_empty() {

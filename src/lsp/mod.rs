@@ -16,6 +16,7 @@ mod navigate;
 mod text;
 mod tokens;
 
+use crate::check::suite::Suite;
 use crate::codes::ParseError;
 use crate::compile::Compiled;
 use crate::source::Sources;
@@ -45,6 +46,8 @@ struct Analysis {
     files: Vec<File>,
     /// The document's policy, compiled (`None` when it has errors).
     compiled: Option<Arc<Compiled>>,
+    /// Its tests, fact sets and properties (empty when it has errors).
+    suite: Arc<Suite>,
 }
 
 /// The parsed files of the document itself (not those it uses).
@@ -57,6 +60,14 @@ fn own_files(d: &Doc) -> impl Iterator<Item = &File> {
                 .is_some_and(|s| s.name == d.name)
         })
     })
+}
+
+/// The document's tests (empty while it has errors).
+fn suite(d: &Doc) -> Arc<Suite> {
+    d.analysis
+        .as_ref()
+        .map(|a| a.suite.clone())
+        .unwrap_or_default()
 }
 
 /// The document's compiled policy, when it has no errors.
@@ -387,9 +398,9 @@ fn publish(out: &mut impl Write, uri: &str, items: Vec<J>) -> std::io::Result<()
 fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
     let b = PolicyBuilder::new().source(name, text);
     let files = b.files().to_vec();
-    let (report, program) = match b.build() {
-        Ok(p) => (p.warnings(), Some(p.shared())),
-        Err(Error::Rules(report)) => (report, None),
+    let (report, program, suite) = match b.build_with_tests() {
+        Ok((p, suite)) => (p.warnings(), Some(p.shared()), suite),
+        Err(Error::Rules(report)) => (report, None, Arc::default()),
         Err(e) => {
             let mut sources = Sources::new();
             sources.add(name, text);
@@ -407,6 +418,7 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
                     diagnostics: vec![d],
                 },
                 None,
+                Arc::default(),
             )
         }
     };
@@ -421,6 +433,7 @@ fn analyze(name: &str, text: &str) -> (Analysis, Vec<(Diagnostic, Sources)>) {
             sources,
             files,
             compiled: program,
+            suite,
         },
         diags,
     )

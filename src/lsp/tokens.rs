@@ -69,7 +69,7 @@ fn names(d: &Doc) -> HashMap<String, u32> {
         for r in &p.rules {
             m.insert(r.name.clone(), NAMED);
         }
-        for n in p.fact_sets.keys() {
+        for n in super::suite(d).fact_sets.keys() {
             m.insert(n.clone(), NAMED);
         }
         let enums = p

@@ -37,7 +37,7 @@ impl Checker {
         let candidates: Vec<&String> = match what {
             "setting" => self.p.settings.keys().collect(),
             "decision" => self.p.decisions.keys().collect(),
-            "fact set" => self.p.fact_sets.keys().collect(),
+            "fact set" => self.suite.fact_sets.keys().collect(),
             _ => self
                 .p
                 .facts

@@ -6,6 +6,7 @@
 
 use super::ir::*;
 pub use super::suggest::suggest;
+use super::suite::*;
 use crate::builtins::Builtin;
 use crate::codes::CheckError;
 use crate::diag::Diagnostic;
@@ -25,11 +26,11 @@ mod types;
 use literals::*;
 
 /// Checks parsed files (in order: the bundled policy first, then custom files).
-/// Returns the program and its warnings, or every diagnostic when there are errors.
+/// Returns the program, its tests and its warnings, or every diagnostic when there are errors.
 pub fn check(
     sources: Sources,
     files: &[ast::File],
-) -> Result<(Program, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(Program, Suite, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut c = Checker {
         diags: Vec::new(),
         types: IndexMap::new(),
@@ -48,18 +49,18 @@ pub fn check(
             lints: Vec::new(),
             overrides: Vec::new(),
             default_sets: IndexMap::new(),
-            fact_sets: IndexMap::new(),
-            tests: Vec::new(),
-            properties: Vec::new(),
         },
+        suite: Suite::default(),
     };
     let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
     c.run(&items);
-    let Checker { diags, p, .. } = c;
+    let Checker {
+        diags, p, suite, ..
+    } = c;
     if diags.iter().any(Diagnostic::is_error) {
         Err(diags)
     } else {
-        Ok((p, diags))
+        Ok((p, suite, diags))
     }
 }
 
@@ -75,6 +76,8 @@ struct Checker {
     /// Nodes the current declaration may still expand from lets.
     budget: usize,
     p: Program,
+    /// The tests, fact sets and properties, apart from the program.
+    suite: Suite,
 }
 
 /// Most nodes one declaration may hold once its lets are expanded.
@@ -202,7 +205,7 @@ impl Checker {
                         );
                         self.push(d);
                     }
-                    if self.p.fact_sets.contains_key(&f.name.text) {
+                    if self.suite.fact_sets.contains_key(&f.name.text) {
                         let d = self.err(
                             CheckError::Duplicate,
                             f.name.span,
@@ -210,7 +213,7 @@ impl Checker {
                         );
                         self.push(d);
                     }
-                    self.p
+                    self.suite
                         .fact_sets
                         .insert(f.name.text.clone(), (f.facts.value.clone(), f.span));
                 }

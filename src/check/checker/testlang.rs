@@ -21,7 +21,7 @@ impl Checker {
                 }
             }
         }
-        self.p.tests.push(TestDef {
+        self.suite.tests.push(TestDef {
             name: t.name.text.clone(),
             facts,
             settings: t.settings.as_ref().map(|j| j.value.clone()),
@@ -31,7 +31,7 @@ impl Checker {
     }
     pub(super) fn given(&mut self, g: &ast::Given) -> serde_json::Value {
         let mut base = match &g.base {
-            Some(n) => match self.p.fact_sets.get(fact_set_key(&n.text)) {
+            Some(n) => match self.suite.fact_sets.get(fact_set_key(&n.text)) {
                 Some((v, span)) => {
                     let (v, span) = (v.clone(), *span);
                     self.known_fact_keys(&v, span);
@@ -143,14 +143,14 @@ impl Checker {
             what: "a property",
         };
         if let Some(g) = &p.given {
-            if !self.p.fact_sets.contains_key(fact_set_key(&g.text)) {
+            if !self.suite.fact_sets.contains_key(fact_set_key(&g.text)) {
                 let d = self.unknown(g.span, &g.text, "fact set");
                 self.push(d);
             }
         }
         let filter = p.filter.as_ref().map(|f| self.bool_expr(f, &cx));
         let expect = self.bool_expr(&p.expect, &cx);
-        self.p.properties.push(PropertyDef {
+        self.suite.properties.push(PropertyDef {
             name: p.name.text.clone(),
             given: p.given.as_ref().map(|g| fact_set_key(&g.text).to_string()),
             settings: p.settings.as_ref().map(|j| j.value.clone()),
