@@ -340,8 +340,7 @@ fn hostile_value() -> impl proptest::strategy::Strategy<Value = Value> {
 /// hostile names and descriptions, and unknown properties with hostile names.
 fn hostile_export() -> impl proptest::strategy::Strategy<Value = Value> {
     use proptest::prelude::*;
-    let mut props: Vec<&'static str> = apprules::graph::MAPPED.to_vec();
-    props.extend(apprules::graph::MAPPED_THREAT);
+    let props: Vec<&'static str> = apprules::graph::mapped_properties();
     (
         prop::sample::select(vec![LEVEL1, LEVEL2]),
         hostile_text(),

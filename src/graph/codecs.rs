@@ -1,9 +1,10 @@
-//! The Graph mapping as data: one row per setting, a small two-way codec each, import
-//! and export side by side. Every setting added since the seed (spec section 7.1) is
-//! here, with the seed's version entries; the seed's other settings are still mapped
-//! by code in `mod.rs`.
-//! [`super::is_mapped`] covers every property named here.
+//! The two-way codecs of the Graph mapping ([`super::rows::ROWS`] is the table): how
+//! each kind of setting is read from its Graph property and written back, import and
+//! export side by side. [`properties`] lists every property the rows map, so
+//! [`super::is_mapped`] and [`super::mapped_properties`] derive from the table.
 
+use super::named::Named;
+use super::rows::ROWS;
 use super::{format_duration, parse_duration, GraphError, Reader};
 use indexmap::IndexMap;
 use serde_json::{json, Value as J};
@@ -24,192 +25,36 @@ pub(super) enum Codec {
     Strings,
     /// An array of Graph enum values, each mapped by the pairs.
     EnumList(&'static [(&'static str, &'static str)]),
-    /// An ISO 8601 duration, as whole minutes (`null` leaves the default, 0 is
-    /// written as `null`).
-    Minutes,
+    /// An integer property of at least `min`.
+    Int {
+        /// The least value Graph may hold.
+        min: i64,
+    },
+    /// An ISO 8601 duration, as whole minutes (`null` leaves the default; 0 is
+    /// written as `null` when `zero_as_null`, as `PT0S` otherwise).
+    Minutes {
+        /// How 0 is written.
+        zero_as_null: bool,
+    },
     /// Entries `{version, action}`, one property per action.
     Versions(&'static [(&'static str, &'static str)]),
+    /// A setting built from several properties (or several settings from one).
+    Named(&'static Named),
 }
 
-/// A setting and its Graph property (for [`Codec::Versions`], the properties are the
-/// codec's).
+/// A setting and its Graph property (for [`Codec::Versions`] and [`Codec::Named`],
+/// the properties are the codec's).
 pub(super) struct Row {
     pub(super) setting: &'static str,
     pub(super) property: &'static str,
     pub(super) codec: Codec,
 }
 
-const DIALER: [(&str, &str); 4] = [
-    ("allApps", "any_app"),
-    ("managedApps", "policy_managed_apps"),
-    ("customApp", "specific_app"),
-    ("blocked", "none"),
-];
-const MESSAGING: [(&str, &str); 4] = [
-    ("anyApp", "any_app"),
-    ("anyManagedApp", "policy_managed_apps"),
-    ("specificApps", "specific_app"),
-    ("blocked", "none"),
-];
-const INGESTION: [(&str, &str); 4] = [
-    ("oneDriveForBusiness", "onedrive_for_business"),
-    ("sharePoint", "sharepoint"),
-    ("camera", "camera"),
-    ("photoLibrary", "photo_library"),
-];
-const BLOCKED_STATE: [(&str, &str); 2] = [("notBlocked", "allow"), ("blocked", "block")];
-const MIN_OS: [(&str, &str); 3] = [
-    ("minimumWarningOsVersion", "warn"),
-    ("minimumRequiredOsVersion", "block"),
-    ("minimumWipeOsVersion", "wipe"),
-];
-const MIN_APP: [(&str, &str); 3] = [
-    ("minimumWarningAppVersion", "warn"),
-    ("minimumRequiredAppVersion", "block"),
-    ("minimumWipeAppVersion", "wipe"),
-];
-const MIN_SDK: [(&str, &str); 3] = [
-    ("minimumWarningSdkVersion", "warn"),
-    ("minimumRequiredSdkVersion", "block"),
-    ("minimumWipeSdkVersion", "wipe"),
-];
-const MAX_OS: [(&str, &str); 3] = [
-    ("maximumWarningOsVersion", "warn"),
-    ("maximumRequiredOsVersion", "block"),
-    ("maximumWipeOsVersion", "wipe"),
-];
-
-/// The seed's version entries, then section 7.1 in the spec's order.
-pub(super) const ROWS: [Row; 19] = [
-    Row {
-        setting: "conditional_launch.min_os_version",
-        property: "minimumWarningOsVersion",
-        codec: Codec::Versions(&MIN_OS),
-    },
-    Row {
-        setting: "conditional_launch.min_app_version",
-        property: "minimumWarningAppVersion",
-        codec: Codec::Versions(&MIN_APP),
-    },
-    // Section 7.1 adds the warn entry (`minimumWarningSdkVersion`).
-    Row {
-        setting: "conditional_launch.min_sdk_version",
-        property: "minimumWarningSdkVersion",
-        codec: Codec::Versions(&MIN_SDK),
-    },
-    Row {
-        setting: "conditional_launch.max_os_version",
-        property: "maximumWarningOsVersion",
-        codec: Codec::Versions(&MAX_OS),
-    },
-    Row {
-        setting: "conditional_launch.disabled_account",
-        property: "appActionIfUnableToAuthenticateUser",
-        codec: Codec::Enum {
-            pairs: &[("block", "block"), ("wipe", "wipe")],
-            null_as: Some("not_configured"),
-        },
-    },
-    Row {
-        setting: "conditional_launch.non_working_time",
-        property: "appActionIfAccountIsClockedOut",
-        codec: Codec::Enum {
-            pairs: &[("block", "block"), ("warn", "warn")],
-            null_as: Some("not_configured"),
-        },
-    },
-    Row {
-        setting: "conditional_launch.non_working_time_grace_minutes",
-        property: "gracePeriodToBlockAppsDuringOffClockHours",
-        codec: Codec::Minutes,
-    },
-    Row {
-        setting: "conditional_launch.primary_mtd_service",
-        property: "mobileThreatDefensePartnerPriority",
-        codec: Codec::Enum {
-            pairs: &[
-                ("defenderOverThirdPartyPartner", "microsoft_defender"),
-                ("thirdPartyPartnerOverDefender", "third_party"),
-            ],
-            null_as: Some("not_configured"),
-        },
-    },
-    Row {
-        setting: "data_transfer.dialer",
-        property: "dialerRestrictionLevel",
-        codec: Codec::Enum {
-            pairs: &DIALER,
-            null_as: None,
-        },
-    },
-    Row {
-        setting: "data_transfer.dialer_app_scheme",
-        property: "customDialerAppProtocol",
-        codec: Codec::Text,
-    },
-    Row {
-        setting: "data_transfer.messaging",
-        property: "protectedMessagingRedirectAppType",
-        codec: Codec::Enum {
-            pairs: &MESSAGING,
-            null_as: None,
-        },
-    },
-    Row {
-        setting: "data_transfer.messaging_app_scheme",
-        property: "messagingRedirectAppUrlScheme",
-        codec: Codec::Text,
-    },
-    Row {
-        setting: "data_transfer.exempt_universal_links",
-        property: "exemptedUniversalLinks",
-        codec: Codec::Strings,
-    },
-    Row {
-        setting: "data_transfer.managed_universal_links",
-        property: "managedUniversalLinks",
-        codec: Codec::Strings,
-    },
-    Row {
-        setting: "data_transfer.open_into_org_documents",
-        property: "blockDataIngestionIntoOrganizationDocuments",
-        codec: Codec::Bool("block", "allow"),
-    },
-    Row {
-        setting: "data_transfer.open_from_services",
-        property: "allowedDataIngestionLocations",
-        codec: Codec::EnumList(&INGESTION),
-    },
-    Row {
-        setting: "functionality.genmoji",
-        property: "genmojiConfigurationState",
-        codec: Codec::Enum {
-            pairs: &BLOCKED_STATE,
-            null_as: None,
-        },
-    },
-    Row {
-        setting: "functionality.screen_capture",
-        property: "screenCaptureConfigurationState",
-        codec: Codec::Enum {
-            pairs: &BLOCKED_STATE,
-            null_as: None,
-        },
-    },
-    Row {
-        setting: "functionality.writing_tools",
-        property: "writingToolsConfigurationState",
-        codec: Codec::Enum {
-            pairs: &BLOCKED_STATE,
-            null_as: None,
-        },
-    },
-];
-
 /// Every Graph property the rows map.
 pub(super) fn properties() -> impl Iterator<Item = &'static str> {
     ROWS.iter().flat_map(|r| match &r.codec {
         Codec::Versions(props) => props.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        Codec::Named(n) => n.properties.to_vec(),
         _ => vec![r.property],
     })
 }
@@ -280,18 +125,18 @@ pub(super) fn import(r: &Reader<'_>, settings: &mut IndexMap<String, J>) -> Resu
                 }
                 Some(_) => return Err(r.invalid(row.property, "an array of locations")),
             },
-            Codec::Minutes => match r.string(row.property)? {
+            Codec::Int { min } => r.int(row.property, *min)?.map(|n| json!(n)),
+            Codec::Minutes { .. } => match r.string(row.property)? {
                 None => None,
                 Some(s) => match parse_duration(s) {
                     Some(m) => Some(json!(m)),
-                    None => {
-                        return Err(r.invalid(
-                            row.property,
-                            "an ISO 8601 duration in whole minutes, like \"PT30M\"",
-                        ))
-                    }
+                    None => return Err(r.invalid(row.property, super::DURATION)),
                 },
             },
+            Codec::Named(n) => {
+                (n.import)(r, settings)?;
+                None
+            }
             Codec::Versions(props) => {
                 if !props.iter().any(|(p, _)| present(p)) {
                     None
@@ -319,6 +164,10 @@ pub(super) fn export(
     m: &mut serde_json::Map<String, J>,
 ) -> Result<(), GraphError> {
     for row in &ROWS {
+        if let Codec::Named(n) = &row.codec {
+            (n.export)(get, m)?;
+            continue;
+        }
         let v = get(row.setting)?;
         let text = v.as_str().unwrap_or_default();
         match &row.codec {
@@ -366,12 +215,16 @@ pub(super) fn export(
                     .unwrap_or_default();
                 m.insert(row.property.into(), J::Array(items));
             }
-            Codec::Minutes => {
+            Codec::Int { .. } => {
+                m.insert(row.property.into(), json!(v.as_i64().unwrap_or_default()));
+            }
+            Codec::Named(_) => {}
+            Codec::Minutes { zero_as_null } => {
                 // Zero is the default, written as the portal writes "not set".
                 let minutes = v.as_i64().unwrap_or_default();
                 m.insert(
                     row.property.into(),
-                    if minutes == 0 {
+                    if minutes == 0 && *zero_as_null {
                         J::Null
                     } else {
                         json!(format_duration(minutes))
@@ -447,7 +300,8 @@ mod tests {
                     let v = variants(t);
                     pairs.iter().all(|(_, ours)| v.iter().any(|x| x == ours))
                 }
-                (Codec::Minutes, Type::Int { .. }) => true,
+                (Codec::Minutes { .. } | Codec::Int { .. }, Type::Int { .. }) => true,
+                (Codec::Named(n), _) => n.settings.iter().all(|s| p.settings.contains_key(*s)),
                 (Codec::Versions(_), Type::List(t)) => matches!(**t, Type::Record(_)),
                 _ => false,
             };

@@ -8,6 +8,8 @@
 //! error naming the property.
 
 mod codecs;
+mod named;
+mod rows;
 
 use crate::check::ir::Program;
 use crate::value::{Type, Value};
@@ -80,116 +82,14 @@ pub const BUILTIN_EXEMPTIONS: [&str; 10] = [
     "calshow",
 ];
 
-/// Graph properties apprules maps to settings by hand-written code (the others are
-/// the rows of `codecs`; [`mapped_properties`] lists them all).
-pub const MAPPED: [&str; 38] = [
-    "dataBackupBlocked",
-    "allowedOutboundDataTransferDestinations",
-    "disableProtectionOfManagedOutboundOpenInData",
-    "filterOpenInToOnlyManagedApps",
-    "exemptedAppProtocols",
-    "allowedInboundDataTransferSources",
-    "protectInboundDataFromUnknownSources",
-    "saveAsBlocked",
-    "allowedDataStorageLocations",
-    "allowedOutboundClipboardSharingLevel",
-    "allowedOutboundClipboardSharingExceptionLength",
-    "notificationRestriction",
-    "thirdPartyKeyboardsBlocked",
-    "appDataEncryptionType",
-    "contactSyncBlocked",
-    "printBlocked",
-    "managedBrowserToOpenLinksRequired",
-    "managedBrowser",
-    "customBrowserProtocol",
-    "pinRequired",
-    "pinCharacterSet",
-    "simplePinBlocked",
-    "minimumPinLength",
-    "fingerprintBlocked",
-    "faceIdBlocked",
-    "pinRequiredInsteadOfBiometricTimeout",
-    "periodBeforePinReset",
-    "disableAppPinIfDevicePinIsSet",
-    "organizationalCredentialsRequired",
-    "periodOnlineBeforeAccessCheck",
-    "maximumPinRetries",
-    "appActionIfMaximumPinRetriesExceeded",
-    "periodOfflineBeforeAccessCheck",
-    "periodOfflineBeforeWipeIsEnforced",
-    "deviceComplianceRequired",
-    "appActionIfDeviceComplianceRequired",
-    "allowedIosDeviceModels",
-    "appActionIfIosDeviceModelNotAllowed",
-];
-
-/// Boolean Graph properties that map one-to-one onto a two-valued setting:
-/// (property, setting, value when `true`, value when `false`).
-const BOOLEANS: [(&str, &str, &str, &str); 11] = [
-    (
-        "dataBackupBlocked",
-        "data_transfer.backup_org_data",
-        "block",
-        "allow",
-    ),
-    (
-        "saveAsBlocked",
-        "data_transfer.save_copies",
-        "block",
-        "allow",
-    ),
-    (
-        "thirdPartyKeyboardsBlocked",
-        "data_transfer.third_party_keyboards",
-        "block",
-        "allow",
-    ),
-    (
-        "contactSyncBlocked",
-        "functionality.sync_contacts",
-        "block",
-        "allow",
-    ),
-    ("printBlocked", "functionality.printing", "block", "allow"),
-    ("pinRequired", "access.pin", "require", "not_required"),
-    ("simplePinBlocked", "access.simple_pin", "block", "allow"),
-    ("fingerprintBlocked", "access.touch_id", "block", "allow"),
-    ("faceIdBlocked", "access.face_id", "block", "allow"),
-    (
-        "disableAppPinIfDevicePinIsSet",
-        "access.app_pin_when_device_pin_set",
-        "disable",
-        "enable",
-    ),
-    (
-        "organizationalCredentialsRequired",
-        "access.work_credentials",
-        "require",
-        "not_required",
-    ),
-];
-
-/// Threat-level properties (mapped too; kept apart to keep [`MAPPED`] readable).
-pub const MAPPED_THREAT: [&str; 2] = [
-    "maximumAllowedDeviceThreatLevel",
-    "mobileThreatDefenseRemediationAction",
-];
-
 /// Whether apprules maps a Graph property to a setting.
 pub fn is_mapped(property: &str) -> bool {
-    MAPPED.contains(&property)
-        || MAPPED_THREAT.contains(&property)
-        || codecs::properties().any(|p| p == property)
+    codecs::properties().any(|p| p == property)
 }
 
 /// Every Graph property apprules maps, in mapping order.
 pub fn mapped_properties() -> Vec<&'static str> {
-    MAPPED
-        .iter()
-        .chain(MAPPED_THREAT.iter())
-        .copied()
-        .chain(codecs::properties())
-        .collect()
+    codecs::properties().collect()
 }
 
 /// Targeting properties and properties that mean nothing on iOS (spec section 7.6):
@@ -392,46 +292,9 @@ pub fn format_duration(minutes: i64) -> String {
     }
 }
 
-fn enum_map(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(g, _)| g.eq_ignore_ascii_case(v))
-        .map(|(_, s)| s.to_string())
-}
-
-fn enum_back(v: &str, pairs: &[(&str, &str)]) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(_, s)| *s == v)
-        .map(|(g, _)| g.to_string())
-}
-
-const CLIPBOARD: [(&str, &str); 4] = [
-    ("allApps", "any_app"),
-    ("managedAppsWithPasteIn", "policy_managed_with_paste_in"),
-    ("managedApps", "policy_managed_apps"),
-    ("blocked", "blocked"),
-];
-const NOTIFICATIONS: [(&str, &str); 3] = [
-    ("allow", "allow"),
-    ("blockOrganizationalData", "block_org_data"),
-    ("block", "blocked"),
-];
-const STORAGE: [(&str, &str); 7] = [
-    ("oneDriveForBusiness", "onedrive_for_business"),
-    ("sharePoint", "sharepoint"),
-    ("localStorage", "local_storage"),
-    ("box", "box"),
-    ("photoLibrary", "photo_library"),
-    ("iManage", "imanage"),
-    ("egnyte", "egnyte"),
-];
-const ENCRYPTION: [&str; 4] = [
-    "useDeviceSettings",
-    "afterDeviceRestart",
-    "whenDeviceLockedExceptOpenFiles",
-    "whenDeviceLocked",
-];
+/// What a duration property must hold.
+const DURATION: &str =
+    "an ISO 8601 duration in whole minutes, like \"PT30M\", \"PT12H\" or \"P90D\"";
 
 /// The `@odata.type` of an iOS app protection policy.
 pub const IOS_TYPE: &str = "#microsoft.graph.iosManagedAppProtection";
