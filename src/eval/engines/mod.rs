@@ -92,6 +92,9 @@ pub struct Ready {
     /// Whether some column is computed (not a plain fact): the evaluator then needs a
     /// cache for column values.
     pub computed: bool,
+    /// Whether the decision is always taken (no `only when`): read on the hot path
+    /// without going through the table.
+    pub always: bool,
 }
 
 impl Ready {
@@ -101,6 +104,7 @@ impl Ready {
             finder: Finder::new(engine, &table),
             json: json::parts(program, &table),
             computed: table.columns.iter().any(|c| !matches!(c, CExpr::Fact(_))),
+            always: table.only_when.is_none(),
             table,
         }
     }

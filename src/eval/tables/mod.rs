@@ -190,7 +190,7 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
 /// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
 #[inline]
 pub fn outcome(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
-    if let (Finder::Kernel { kernel, .. }, None) = (&t.finder, &t.only_when) {
+    if let (Finder::Kernel { kernel, .. }, true) = (&t.finder, t.always) {
         if let Some(o) = kernel.outcome(&facts.values) {
             return Ok(o);
         }
@@ -202,6 +202,16 @@ pub fn outcome(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalEr
 #[inline(never)]
 fn outcome_general(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
     let taken = when_taken(c, t, facts, |cols| {
+        // Masks straight to ranks, for the engines that give masks.
+        if let Some((held, unknown)) = cols.masks(true) {
+            if unknown != 0 {
+                if let Some(inst) = unknown_instance(t, held, unknown) {
+                    return Err(missing(cols, t, inst));
+                }
+            }
+            let ranks = set_bits(held).filter_map(|i| t.rows.get(i)).map(|r| r.rank);
+            return Ok(hit(t, ranks));
+        }
         with_bits(t.instances as usize, |bits| {
             cols.find(bits, true);
             let decides = |(inst, row): &(usize, &Row)| {

@@ -106,6 +106,19 @@ pub(super) fn touched_rows<'t: 'b, 'b>(
     })
 }
 
+/// The first instance with an unknown row and no row that held, if any.
+pub(super) fn unknown_instance(t: &Ready, held: u128, unknown: u128) -> Option<usize> {
+    let held_instances: Vec<u32> = set_bits(held)
+        .filter_map(|j| t.rows.get(j))
+        .map(|r| r.instance)
+        .collect();
+    set_bits(unknown)
+        .filter_map(|i| t.rows.get(i))
+        .map(|r| r.instance)
+        .find(|inst| !held_instances.contains(inst))
+        .map(|inst| inst as usize)
+}
+
 /// The error for an instance whose condition is unknown: re-evaluates its rows to
 /// find the column (only on the error path).
 pub(super) fn missing(cols: &mut Columns, t: &Ready, inst: usize) -> EvalError {
@@ -335,21 +348,30 @@ impl Columns<'_, '_> {
         }
         (alive & !unknown, alive & unknown)
     }
-    /// Finds the rows that hold or are unknown, into the per-instance bits (shadow
-    /// rows too, unless `skip_shadows`), with the table's engine: the one call every
-    /// path but `explain` (which traces each row) takes.
-    pub(super) fn find(&mut self, bits: &mut Bits, skip_shadows: bool) {
-        let t = self.table;
-        let (held, unknown) = match &t.finder {
+    /// The rows that hold and the rows that are unknown, as masks, when the table's
+    /// engine gives masks (the kernel, the column plan); `None` for the row engine.
+    #[inline]
+    pub(super) fn masks(&mut self, skip_shadows: bool) -> Option<(u128, u128)> {
+        match &self.table.finder {
             Finder::Kernel { kernel, .. } => {
                 let (h, u) = kernel.run(&self.facts.values, skip_shadows);
-                (u128::from(h), u128::from(u))
+                Some((u128::from(h), u128::from(u)))
             }
-            Finder::Plan(plan) => self.plan(plan, skip_shadows),
-            Finder::Rows(index) => {
+            Finder::Plan(plan) => Some(self.plan(plan, skip_shadows)),
+            Finder::Rows(_) => None,
+        }
+    }
+    /// Finds the rows that hold or are unknown, into the per-instance bits (shadow
+    /// rows too, unless `skip_shadows`), with the table's engine: the one call every
+    /// path but `explain` (which traces each row) takes, through [`Columns::masks`]
+    /// for the engines that give masks.
+    pub(super) fn find(&mut self, bits: &mut Bits, skip_shadows: bool) {
+        let t = self.table;
+        let Some((held, unknown)) = self.masks(skip_shadows) else {
+            if let Finder::Rows(index) = &t.finder {
                 self.rows(index.as_ref(), bits, skip_shadows);
-                return;
             }
+            return;
         };
         for (mask, r) in [(held, Tri::True), (unknown, Tri::Unknown)] {
             for row in set_bits(mask).filter_map(|i| t.rows.get(i)) {
