@@ -477,9 +477,15 @@ fn serde_launch(text: &str, v: &[Version; 8]) -> u8 {
     handwritten_launch(&d, v)
 }
 
-/// The floor and the tables on 50,000 distinct records, cycling (issue 15).
+/// The floor and the tables on 50,000 distinct records, cycling (issue 15); and on
+/// 1,000 (`distinct_1k/`: the records stay in the caches, so what remains is the
+/// work per record, branches on distinct values included, without the memory).
 fn distinct(c: &mut Criterion) {
-    const N: usize = 50_000;
+    distinct_on(c, "distinct", 50_000);
+    distinct_on(c, "distinct_1k", 1_000);
+}
+
+fn distinct_on(c: &mut Criterion, group: &str, n: usize) {
     let policy = PolicyBuilder::new()
         .bundled()
         .settings_json(launch12())
@@ -487,7 +493,7 @@ fn distinct(c: &mut Criterion) {
         .unwrap();
     let launch = policy.decision_index("launch").unwrap();
     let only_launch = policy.only_decisions(&["launch".to_string()]).unwrap();
-    let fleet = distinct_fleet(N);
+    let fleet = distinct_fleet(n);
     let facts: Vec<_> = fleet
         .texts
         .iter()
@@ -506,31 +512,31 @@ fn distinct(c: &mut Criterion) {
         };
         assert_eq!(got, Some(names[handwritten_launch(d, &v) as usize]));
     }
-    let mut g = c.benchmark_group("distinct");
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
     let mut i = 0usize;
     g.bench_function("handwritten_launch_12_rows", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             handwritten_launch(black_box(&fleet.devices[i]), &v)
         })
     });
     g.bench_function("tables_launch_12_rows", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             policy.outcome(launch, black_box(&facts[i])).unwrap()
         })
     });
     g.bench_function("handwritten_serde_text_to_launch", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             serde_launch(black_box(&fleet.texts[i]), &v)
         })
     });
     let mut out = Vec::with_capacity(4096);
     g.bench_function("text_to_launch_json", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             out.clear();
             only_launch
                 .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
@@ -540,7 +546,7 @@ fn distinct(c: &mut Criterion) {
     });
     g.bench_function("text_to_all_decisions_json", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             out.clear();
             policy
                 .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
@@ -550,7 +556,7 @@ fn distinct(c: &mut Criterion) {
     });
     g.bench_function("parse_only_serde_value", |b| {
         b.iter(|| {
-            i = (i + 1) % N;
+            i = (i + 1) % n;
             serde_json::from_str::<serde_json::Value>(black_box(&fleet.texts[i])).unwrap()
         })
     });

@@ -141,10 +141,90 @@ impl Selection {
     }
 }
 
+/// The hit policy over a mask of at most 64 rows, for the kernel: the rows of each
+/// rank as one mask, so selecting is a fixed run of `and`s over the ranks present (no
+/// loop over the rows that held, no branch on the data). Its answer is
+/// [`HitPolicy::select`]'s on the ranks of the rows that held, in row order (a
+/// property test holds them together).
+#[derive(Clone, Debug)]
+pub struct RankMasks {
+    policy: HitPolicy,
+    default_rank: u16,
+    /// Each rank some row has, lowest first, with the mask of its rows.
+    ranks: Box<[(u16, u64)]>,
+    /// Each row's rank (for `first`).
+    row_rank: Box<[u16]>,
+}
+
+impl RankMasks {
+    /// The masks of rows ranked `row_ranks` (row `i` is bit `i`; at most 64 rows).
+    pub fn new(policy: HitPolicy, row_ranks: &[u16], default_rank: u16) -> RankMasks {
+        let mut ranks: Vec<(u16, u64)> = Vec::new();
+        for (i, r) in row_ranks.iter().enumerate().take(64) {
+            match ranks.iter_mut().find(|(x, _)| x == r) {
+                Some((_, m)) => *m |= 1 << i,
+                None => ranks.push((*r, 1 << i)),
+            }
+        }
+        ranks.sort_unstable();
+        RankMasks {
+            policy,
+            default_rank,
+            ranks: ranks.into(),
+            row_rank: row_ranks.iter().take(64).copied().collect(),
+        }
+    }
+
+    /// The outcome when the rows of `held` fired.
+    #[inline]
+    pub fn outcome(&self, held: u64) -> Outcome {
+        match self.policy {
+            HitPolicy::Priority => {
+                let mut best = self.default_rank;
+                for (r, m) in self.ranks.iter() {
+                    best = if held & m != 0 { *r } else { best };
+                }
+                Outcome::One(best)
+            }
+            HitPolicy::First => Outcome::One(if held == 0 {
+                self.default_rank
+            } else {
+                self.row_rank
+                    .get(held.trailing_zeros() as usize)
+                    .copied()
+                    .unwrap_or(self.default_rank)
+            }),
+            HitPolicy::Collect => {
+                let mut set = OutcomeSet::EMPTY;
+                for (r, m) in self.ranks.iter() {
+                    if held & m != 0 {
+                        set.insert(*r);
+                    }
+                }
+                Outcome::Set(set)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The rank masks answer as the hit policy on the ranks of the rows that held,
+        /// for any ranks, any rows held, any default, every policy.
+        #[test]
+        fn rank_masks_are_the_hit_policy(row_ranks in proptest::collection::vec(0u16..12, 0..64), held in any::<u64>(), default in 0u16..12) {
+            let held = if row_ranks.len() < 64 { held & ((1u64 << row_ranks.len()) - 1) } else { held };
+            for policy in [HitPolicy::Priority, HitPolicy::First, HitPolicy::Collect] {
+                let masks = RankMasks::new(policy, &row_ranks, default);
+                let fired = row_ranks.iter().enumerate().filter(|(i, _)| held & (1 << i) != 0).map(|(_, r)| *r);
+                prop_assert_eq!(masks.outcome(held), policy.select(fired).outcome(default));
+            }
+        }
+    }
 
     proptest! {
         /// The selection agrees with the hit policy as the language defines it, on

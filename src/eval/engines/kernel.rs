@@ -3,9 +3,10 @@
 //! A table of at most 64 rows whose tested columns are all plain facts, each described
 //! by an interval, boolean or value lookup, gets a kernel: the plan's lookups grouped
 //! by type (no dispatch on the lookup kind), masks in one `u64` with untested rows
-//! already set (one `and` per column), and the hit policy precomputed — for
-//! `priority`, the rows of each outcome rank, highest first, so the outcome is the
-//! first rank with a row that held.
+//! already set (one `and` per column), and the hit policy precomputed
+//! ([`RankMasks`]: the rows of each outcome rank as one mask, so the outcome is a
+//! fixed run of `and`s over the ranks, whatever rows held — no loop over the rows,
+//! no branch that distinct records mispredict).
 //!
 //! A kernel is derived from the [`Plan`] and answers exactly as it does; it never
 //! decides when a row is unknown (a missing fact): then the caller takes the general
@@ -13,7 +14,7 @@
 
 use super::plan::{Lookup, Plan};
 use crate::compile::Row;
-use crate::semantics::outcome::Outcome;
+use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Value, Version};
 
@@ -31,12 +32,10 @@ pub struct Kernel {
     ints: Box<[Ranges<i64>]>,
     bools: Box<[Bools]>,
     values: Box<[Values]>,
-    /// The rank of each row.
-    row_rank: Box<[u16]>,
+    /// The hit policy on the rows that held.
+    select: RankMasks,
     /// For each row, the rows of its rule instance (the alternatives of one `or`).
     siblings: Box<[u64]>,
-    policy: HitPolicy,
-    default_rank: u16,
 }
 
 /// What every column kind shares: the fact, and the masks for an absent value.
@@ -105,7 +104,11 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
         ints: Box::new([]),
         bools: Box::new([]),
         values: Box::new([]),
-        row_rank: rows.iter().map(|r| r.rank).collect(),
+        select: RankMasks::new(
+            policy,
+            &rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            default_rank,
+        ),
         siblings: rows
             .iter()
             .map(|r| {
@@ -115,8 +118,6 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
                     .fold(0u64, |m, (i, _)| m | 1 << i)
             })
             .collect(),
-        policy,
-        default_rank,
     };
     let (mut versions, mut ints, mut bools, mut values) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -235,15 +236,7 @@ impl Kernel {
         if unknown != 0 {
             return None;
         }
-        // The rows that held (shadow rows skipped), their ranks in row order.
-        let mut m = held;
-        let ranks = std::iter::from_fn(|| {
-            (m != 0).then(|| {
-                let i = m.trailing_zeros() as usize;
-                m &= m - 1;
-                self.row_rank.get(i).copied().unwrap_or(0)
-            })
-        });
-        Some(self.policy.select(ranks).outcome(self.default_rank))
+        // The rows that held (shadow rows skipped), by the hit policy.
+        Some(self.select.outcome(held))
     }
 }
