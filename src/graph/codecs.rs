@@ -1,10 +1,9 @@
-//! The two-way codecs of the Graph mapping ([`super::rows::ROWS`] is the table): how
+//! The two-way codecs of the Graph mapping (`rows.rs` holds the table): how
 //! each kind of setting is read from its Graph property and written back, import and
 //! export side by side. [`properties`] lists every property the rows map, so
 //! [`super::is_mapped`] and [`super::mapped_properties`] derive from the table.
 
 use super::named::Named;
-use super::rows::ROWS;
 use super::{format_duration, parse_duration, GraphError, Reader};
 use indexmap::IndexMap;
 use serde_json::{json, Value as J};
@@ -51,8 +50,8 @@ pub(super) struct Row {
 }
 
 /// Every Graph property the rows map.
-pub(super) fn properties() -> impl Iterator<Item = &'static str> {
-    ROWS.iter().flat_map(|r| match &r.codec {
+pub(super) fn properties(rows: &'static [Row]) -> impl Iterator<Item = &'static str> {
+    rows.iter().flat_map(|r| match &r.codec {
         Codec::Versions(props) => props.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
         Codec::Named(n) => n.properties.to_vec(),
         _ => vec![r.property],
@@ -60,8 +59,12 @@ pub(super) fn properties() -> impl Iterator<Item = &'static str> {
 }
 
 /// Reads every row's properties into `settings`.
-pub(super) fn import(r: &Reader<'_>, settings: &mut IndexMap<String, J>) -> Result<(), GraphError> {
-    for row in &ROWS {
+pub(super) fn import(
+    rows: &[Row],
+    r: &Reader<'_>,
+    settings: &mut IndexMap<String, J>,
+) -> Result<(), GraphError> {
+    for row in rows {
         let present = |p: &str| r.map.contains_key(p);
         let value = match &row.codec {
             Codec::Bool(t, f) => r
@@ -160,10 +163,11 @@ pub(super) fn import(r: &Reader<'_>, settings: &mut IndexMap<String, J>) -> Resu
 
 /// Writes every row's properties from the setting values (`get` reads one as JSON).
 pub(super) fn export(
+    rows: &[Row],
     get: &dyn Fn(&str) -> Result<J, GraphError>,
     m: &mut serde_json::Map<String, J>,
 ) -> Result<(), GraphError> {
-    for row in &ROWS {
+    for row in rows {
         if let Codec::Named(n) = &row.codec {
             (n.export)(get, m)?;
             continue;
@@ -262,54 +266,4 @@ pub(super) fn export(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
-    use super::*;
-    use crate::value::Type;
-
-    /// Every row names a setting of the bundled policy, of the type its codec reads
-    /// and writes, and every enum value a codec maps to is one of the setting's.
-    #[test]
-    fn every_row_is_a_setting_of_the_expected_type() {
-        let policy = crate::Policy::bundled().unwrap();
-        let p = policy.program();
-        for row in &ROWS {
-            let Some(s) = p.settings.get(row.setting) else {
-                panic!("row `{}`: no setting `{}`", row.property, row.setting);
-            };
-            let ty = s.ty.strip_optional();
-            let variants = |t: &Type| match t {
-                Type::Enum(e) => e.variants.clone(),
-                _ => Vec::new(),
-            };
-            let ok = match (&row.codec, ty) {
-                (Codec::Bool(a, b), Type::Enum(e)) => {
-                    e.variants.iter().any(|x| x == a) && e.variants.iter().any(|x| x == b)
-                }
-                (Codec::Bool(..), Type::Bool) => true,
-                (Codec::Enum { pairs, .. }, t @ Type::Enum(_)) => {
-                    let v = variants(t);
-                    pairs.iter().all(|(_, ours)| v.iter().any(|x| x == ours))
-                }
-                (Codec::Text, Type::Str { .. }) => true,
-                (Codec::Strings, Type::List(t)) => matches!(**t, Type::Str { .. }),
-                (Codec::EnumList(pairs), Type::List(t)) => {
-                    let v = variants(t);
-                    pairs.iter().all(|(_, ours)| v.iter().any(|x| x == ours))
-                }
-                (Codec::Minutes { .. } | Codec::Int { .. }, Type::Int { .. }) => true,
-                (Codec::Named(n), _) => n.settings.iter().all(|s| p.settings.contains_key(*s)),
-                (Codec::Versions(_), Type::List(t)) => matches!(**t, Type::Record(_)),
-                _ => false,
-            };
-            assert!(
-                ok,
-                "row `{}`: setting `{}` has type {}",
-                row.property, row.setting, s.ty
-            );
-        }
-    }
 }

@@ -21,6 +21,6 @@ pub fn export(program: &Program, values: &[Value]) -> Result<J, GraphError> {
         "@odata.type".into(),
         json!("#microsoft.graph.iosManagedAppProtection"),
     );
-    codecs::export(&get, &mut m)?;
+    codecs::export(&rows::ROWS, &get, &mut m)?;
     Ok(J::Object(m))
 }

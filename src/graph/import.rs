@@ -66,7 +66,7 @@ pub fn import(doc: &J) -> Result<Imported, GraphError> {
         description: r.string("description").ok().flatten().map(String::from),
         ..Imported::default()
     };
-    codecs::import(&r, &mut out.settings)?;
+    codecs::import(&rows::ROWS, &r, &mut out.settings)?;
     for (k, v) in map {
         if is_mapped(k) || METADATA.contains(&k.as_str()) || k.contains("@odata") {
             continue;

@@ -84,12 +84,12 @@ pub const BUILTIN_EXEMPTIONS: [&str; 10] = [
 
 /// Whether apprules maps a Graph property to a setting.
 pub fn is_mapped(property: &str) -> bool {
-    codecs::properties().any(|p| p == property)
+    codecs::properties(&rows::ROWS).any(|p| p == property)
 }
 
 /// Every Graph property apprules maps, in mapping order.
 pub fn mapped_properties() -> Vec<&'static str> {
-    codecs::properties().collect()
+    codecs::properties(&rows::ROWS).collect()
 }
 
 /// Targeting properties and properties that mean nothing on iOS (spec section 7.6):

@@ -371,3 +371,53 @@ pub(super) const ROWS: [Row; 49] = [
         },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::value::Type;
+
+    /// Every row names a setting of the bundled policy, of the type its codec reads
+    /// and writes, and every enum value a codec maps to is one of the setting's.
+    #[test]
+    fn every_row_is_a_setting_of_the_expected_type() {
+        let policy = crate::Policy::bundled().unwrap();
+        let p = policy.program();
+        for row in &ROWS {
+            let Some(s) = p.settings.get(row.setting) else {
+                panic!("row `{}`: no setting `{}`", row.property, row.setting);
+            };
+            let ty = s.ty.strip_optional();
+            let variants = |t: &Type| match t {
+                Type::Enum(e) => e.variants.clone(),
+                _ => Vec::new(),
+            };
+            let ok = match (&row.codec, ty) {
+                (Codec::Bool(a, b), Type::Enum(e)) => {
+                    e.variants.iter().any(|x| x == a) && e.variants.iter().any(|x| x == b)
+                }
+                (Codec::Bool(..), Type::Bool) => true,
+                (Codec::Enum { pairs, .. }, t @ Type::Enum(_)) => {
+                    let v = variants(t);
+                    pairs.iter().all(|(_, ours)| v.iter().any(|x| x == ours))
+                }
+                (Codec::Text, Type::Str { .. }) => true,
+                (Codec::Strings, Type::List(t)) => matches!(**t, Type::Str { .. }),
+                (Codec::EnumList(pairs), Type::List(t)) => {
+                    let v = variants(t);
+                    pairs.iter().all(|(_, ours)| v.iter().any(|x| x == ours))
+                }
+                (Codec::Minutes { .. } | Codec::Int { .. }, Type::Int { .. }) => true,
+                (Codec::Named(n), _) => n.settings.iter().all(|s| p.settings.contains_key(*s)),
+                (Codec::Versions(_), Type::List(t)) => matches!(**t, Type::Record(_)),
+                _ => false,
+            };
+            assert!(
+                ok,
+                "row `{}`: setting `{}` has type {}",
+                row.property, row.setting, s.ty
+            );
+        }
+    }
+}
