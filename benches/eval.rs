@@ -14,6 +14,10 @@ use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criteri
 use serde_json::{json, Value};
 use std::time::Duration;
 
+mod common {
+    pub mod distinct;
+}
+
 fn base_facts() -> Value {
     json!({
         "device": {"os_version": "17.4.1", "model": "iPhone15,2", "jailbroken": false, "mdm_enrolled": true,
@@ -378,55 +382,19 @@ struct Fleet {
 }
 
 fn distinct_fleet(n: usize) -> Fleet {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = |m: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % m
-    };
-    let threats = ["secured", "low", "medium", "high"];
     let (mut devices, mut texts) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for _ in 0..n {
-        let os = format!("{}.{}.{}", 12 + next(7), next(8), next(3));
-        let app = format!("{}.{}", 2 + next(4), next(3000));
-        let sdk = format!("{}.{}.{}", 6 + next(15), next(10), next(20));
-        let failed = next(13) as i64;
-        let offline = match next(4) {
-            0 => next(720) as i64,
-            1 => next(2000) as i64,
-            2 => next(200_000) as i64,
-            _ => 0,
-        };
-        let jailbroken = next(20) == 0;
-        let threat = match next(6) {
-            0 | 1 => None,
-            k => Some(k as usize - 2),
-        };
+    for r in common::distinct::records(n) {
         let mut f = base_facts();
-        f["device"]["os_version"] = json!(os);
-        f["app"]["version"] = json!(app);
-        f["app"]["sdk_version"] = json!(sdk);
-        f["session"]["failed_pin_attempts"] = json!(failed);
-        f["session"]["minutes_offline"] = json!(offline);
-        f["device"]["jailbroken"] = json!(jailbroken);
-        match threat {
-            Some(t) => f["device"]["threat_level"] = json!(threats[t]),
-            None => {
-                if let Some(d) = f["device"].as_object_mut() {
-                    d.remove("threat_level");
-                }
-            }
-        }
+        r.apply(&mut f);
         texts.push(f.to_string());
         devices.push(Device {
-            os: Version::parse(&os).unwrap(),
-            app: Version::parse(&app).unwrap(),
-            sdk: Version::parse(&sdk).unwrap(),
-            failed_pins: failed,
-            offline,
-            jailbroken,
-            threat: threat.map(|t| t as u8),
+            os: Version::parse(&r.os).unwrap(),
+            app: Version::parse(&r.app).unwrap(),
+            sdk: Version::parse(&r.sdk).unwrap(),
+            failed_pins: r.failed,
+            offline: r.offline,
+            jailbroken: r.jailbroken,
+            threat: r.threat.map(|t| t as u8),
         });
     }
     Fleet { devices, texts }
@@ -534,26 +502,20 @@ fn distinct_on(c: &mut Criterion, group: &str, n: usize) {
         })
     });
     let mut out = Vec::with_capacity(4096);
-    g.bench_function("text_to_launch_json", |b| {
-        b.iter(|| {
-            i = (i + 1) % n;
-            out.clear();
-            only_launch
-                .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
-                .unwrap();
-            out.len()
-        })
-    });
-    g.bench_function("text_to_all_decisions_json", |b| {
-        b.iter(|| {
-            i = (i + 1) % n;
-            out.clear();
-            policy
-                .evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
-                .unwrap();
-            out.len()
-        })
-    });
+    for (name, p) in [
+        ("text_to_launch_json", &only_launch),
+        ("text_to_all_decisions_json", &policy),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % n;
+                out.clear();
+                p.evaluate_str_into(black_box(&fleet.texts[i]), &mut out)
+                    .unwrap();
+                out.len()
+            })
+        });
+    }
     g.bench_function("parse_only_serde_value", |b| {
         b.iter(|| {
             i = (i + 1) % n;

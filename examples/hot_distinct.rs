@@ -1,8 +1,11 @@
 //! The launch decision of the 12-row conditional-launch policy over N distinct bound
 //! records, cycled (what `distinct/` and `distinct_1k/` measure), for `perf stat` and
 //! callgrind: `cargo run --release --example hot_distinct -- [RECORDS] [DECISIONS]`.
-//! Records vary as in the benchmark: OS, app and SDK versions, failed PIN attempts,
-//! time offline, jailbreak, threat level (absent in a third of them).
+//! The records are the benchmark's (`benches/common/distinct.rs`), on
+//! `examples/device.json`.
+#[path = "../benches/common/distinct.rs"]
+mod distinct;
+
 fn main() -> Result<(), apprules::Error> {
     let mut args = std::env::args().skip(1);
     let records: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(50_000);
@@ -17,39 +20,12 @@ fn main() -> Result<(), apprules::Error> {
         )
         .build()?;
     let launch = policy.decision_index("launch").unwrap_or(0);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = |m: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % m
-    };
-    let threats = ["secured", "low", "medium", "high"];
     let base = std::fs::read_to_string("examples/device.json").unwrap_or_default();
     let base: serde_json::Value = serde_json::from_str(&base).unwrap_or_default();
     let mut facts = Vec::with_capacity(records);
-    for _ in 0..records {
+    for r in distinct::records(records) {
         let mut f = base.clone();
-        f["device"]["os_version"] = format!("{}.{}.{}", 12 + next(7), next(8), next(3)).into();
-        f["app"]["version"] = format!("{}.{}", 2 + next(4), next(3000)).into();
-        f["app"]["sdk_version"] = format!("{}.{}.{}", 6 + next(15), next(10), next(20)).into();
-        f["session"]["failed_pin_attempts"] = next(13).into();
-        f["session"]["minutes_offline"] = match next(4) {
-            0 => next(720),
-            1 => next(2000),
-            2 => next(200_000),
-            _ => 0,
-        }
-        .into();
-        f["device"]["jailbroken"] = (next(20) == 0).into();
-        match next(6) {
-            k @ 2..=5 => f["device"]["threat_level"] = threats[k as usize - 2].into(),
-            _ => {
-                if let Some(d) = f["device"].as_object_mut() {
-                    d.remove("threat_level");
-                }
-            }
-        }
+        r.apply(&mut f);
         facts.push(policy.bind(&f)?);
     }
     let start = std::time::Instant::now();

@@ -238,16 +238,8 @@ impl Policy {
                 return Err(format!("unknown decision `{n}` ({hint})"));
             }
         }
-        let keep = |name: &str| names.iter().any(|n| n == name);
-        let mut c = (*self.prepared.compiled).clone();
-        c.tables.retain(|t| keep(&t.name));
-        let mut tables = self.prepared.tables.clone();
-        tables.retain(|t| keep(&t.name));
         Ok(Policy {
-            prepared: Arc::new(eval::engines::Prepared {
-                compiled: Arc::new(c),
-                tables,
-            }),
+            prepared: Arc::new(self.prepared.only(|name| names.iter().any(|n| n == name))),
             schema: self.schema.clone(),
             warnings: self.warnings.clone(),
         })
@@ -268,10 +260,7 @@ impl Policy {
     /// for testing each engine against the reference, and for measuring them.
     pub fn with_engine(&self, engine: eval::engines::Engine) -> Policy {
         Policy {
-            prepared: Arc::new(eval::engines::Prepared::new(
-                self.prepared.compiled.clone(),
-                engine,
-            )),
+            prepared: Arc::new(self.prepared.with_engine(engine)),
             schema: self.schema.clone(),
             warnings: self.warnings.clone(),
         }

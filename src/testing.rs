@@ -347,15 +347,15 @@ pub fn run_where(
 }
 
 fn run_test(cache: &mut Cache, t: &TestDef, covered: &mut BTreeSet<usize>) -> Option<String> {
-    let compiled = match cache.get(t.settings.as_ref()) {
+    let prepared = match cache.get(t.settings.as_ref()) {
         Ok(c) => c,
         Err(e) => return Some(format!("the settings do not compile: {e}")),
     };
-    let program = &*compiled.compiled.program;
+    let program = &*prepared.compiled.program;
     let wants_error = t.expect.iter().any(|e| matches!(e, Expect::Error));
     let result = bind(program, &t.facts)
         .map_err(|e| e.to_string())
-        .and_then(|f| evaluate(&compiled, &f).map_err(|e| e.to_string()));
+        .and_then(|f| evaluate(&prepared, &f).map_err(|e| e.to_string()));
     let decisions = match (result, wants_error) {
         (Err(_), true) => return None,
         (Err(e), false) => return Some(format!("evaluation failed: {e}")),
@@ -451,11 +451,11 @@ fn run_property(
     p: &PropertyDef,
     opts: &Options,
 ) -> Option<String> {
-    let compiled = match cache.get(p.settings.as_ref()) {
+    let prepared = match cache.get(p.settings.as_ref()) {
         Ok(c) => c,
         Err(e) => return Some(format!("the settings do not compile: {e}")),
     };
-    let program = compiled.compiled.program.clone();
+    let program = prepared.compiled.program.clone();
     let base = p
         .given
         .as_ref()
@@ -463,13 +463,13 @@ fn run_property(
         .map(|(v, _)| v.clone());
     // With `varying FACT`, a second value of that fact makes a second world.
     let varied = match p.varying {
-        Some(f) => fact_strategy(&program, &compiled.compiled.settings, f)
+        Some(f) => fact_strategy(&program, &prepared.compiled.settings, f)
             .prop_map(Some)
             .boxed(),
         None => Just(None).boxed(),
     };
     let strategy = (
-        facts_strategy(&program, &compiled.compiled.settings, base.as_ref()),
+        facts_strategy(&program, &prepared.compiled.settings, base.as_ref()),
         varied,
     );
     let varying_name = p.varying.map(|f| program.fact_name(f).to_string());
@@ -501,7 +501,7 @@ fn run_property(
             let other = other_facts.as_ref().map(|o| (o, &empty));
             if eval_property(
                 &program,
-                &compiled.compiled.settings,
+                &prepared.compiled.settings,
                 &facts,
                 &empty,
                 other,
@@ -511,11 +511,11 @@ fn run_property(
                 return Err(TestCaseError::reject("filtered out"));
             }
         }
-        let decisions = evaluate(&compiled, &facts)
+        let decisions = evaluate(&prepared, &facts)
             .map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?;
         let other_decisions = match &other_facts {
             Some(o) => Some(
-                evaluate(&compiled, o)
+                evaluate(&prepared, o)
                     .map_err(|e| TestCaseError::fail(format!("evaluation failed: {e}")))?,
             ),
             None => None,
@@ -523,7 +523,7 @@ fn run_property(
         let other = other_facts.as_ref().zip(other_decisions.as_ref());
         match eval_property(
             &program,
-            &compiled.compiled.settings,
+            &prepared.compiled.settings,
             &facts,
             &decisions,
             other,

@@ -61,21 +61,24 @@ pub enum Finder {
 impl Finder {
     /// The engine that runs a table.
     pub fn new(engine: Engine, t: &Table) -> Finder {
-        let plan = || plan::build(&t.rows, &t.columns);
-        match engine {
-            Engine::Auto => match plan() {
-                Some(plan) => match kernel::build(&plan, &t.rows, t.policy, t.default_rank) {
+        let plan = match engine {
+            Engine::Auto | Engine::Plan => plan::build(&t.rows, &t.columns),
+            Engine::Index | Engine::Rows => None,
+        };
+        match (engine, plan) {
+            (Engine::Auto, Some(plan)) => {
+                match kernel::build(&plan, &t.rows, t.policy, t.default_rank) {
                     Some(kernel) => Finder::Kernel { kernel, plan },
                     None => Finder::Plan(plan),
-                },
-                None => Finder::Rows(index::build(&t.rows, INDEX_MIN_ROWS)),
-            },
-            Engine::Plan => match plan() {
-                Some(plan) => Finder::Plan(plan),
-                None => Finder::Rows(index::build(&t.rows, INDEX_MIN_ROWS)),
-            },
-            Engine::Index => Finder::Rows(index::build(&t.rows, 1)),
-            Engine::Rows => Finder::Rows(None),
+                }
+            }
+            (_, Some(plan)) => Finder::Plan(plan),
+            (Engine::Index, None) => Finder::Rows(index::build(&t.rows, 1)),
+            (Engine::Rows, None) => Finder::Rows(None),
+            // A table too large for a plan.
+            (Engine::Auto | Engine::Plan, None) => {
+                Finder::Rows(index::build(&t.rows, INDEX_MIN_ROWS))
+            }
         }
     }
 }
@@ -124,6 +127,8 @@ pub struct Prepared {
     pub compiled: Arc<Compiled>,
     /// Its tables, prepared, in the same order.
     pub tables: Vec<Ready>,
+    /// The engine they were prepared for.
+    pub engine: Engine,
 }
 
 impl Prepared {
@@ -134,7 +139,23 @@ impl Prepared {
             .iter()
             .map(|t| Ready::new(&compiled.program, t.clone(), engine))
             .collect();
-        Prepared { compiled, tables }
+        Prepared {
+            compiled,
+            tables,
+            engine,
+        }
+    }
+
+    /// The same tables prepared for another engine.
+    pub fn with_engine(&self, engine: Engine) -> Prepared {
+        Prepared::new(self.compiled.clone(), engine)
+    }
+
+    /// Only the decisions `keep` picks, prepared for the same engine.
+    pub fn only(&self, keep: impl Fn(&str) -> bool) -> Prepared {
+        let mut c = (*self.compiled).clone();
+        c.tables.retain(|t| keep(&t.name));
+        Prepared::new(Arc::new(c), self.engine)
     }
 
     /// The checked program.

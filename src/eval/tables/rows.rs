@@ -106,16 +106,16 @@ pub(super) fn touched_rows<'t: 'b, 'b>(
     })
 }
 
-/// The first instance with an unknown row and no row that held, if any.
+/// The first instance with an unknown row and no row that held, if any (masks come
+/// from tables of at most 128 rows, so their instances fit in one `u128`).
 pub(super) fn unknown_instance(t: &Ready, held: u128, unknown: u128) -> Option<usize> {
-    let held_instances: Vec<u32> = set_bits(held)
-        .filter_map(|j| t.rows.get(j))
-        .map(|r| r.instance)
-        .collect();
+    let instance = |i: usize| t.rows.get(i).map(|r| r.instance);
+    let held_instances = set_bits(held)
+        .filter_map(instance)
+        .fold(0u128, |m, inst| m | 1u128.checked_shl(inst).unwrap_or(0));
     set_bits(unknown)
-        .filter_map(|i| t.rows.get(i))
-        .map(|r| r.instance)
-        .find(|inst| !held_instances.contains(inst))
+        .filter_map(instance)
+        .find(|inst| held_instances & 1u128.checked_shl(*inst).unwrap_or(0) == 0)
         .map(|inst| inst as usize)
 }
 
