@@ -121,35 +121,36 @@ pub(super) fn finish(
 }
 
 /// [`finish`] in place.
+#[inline]
 pub(super) fn finish_in(
     program: &Program,
     schema: &Schema,
     values: &mut [Value],
     groups: &[bool],
 ) -> Result<(), FactsError> {
-    let mut missing = None;
-    for ((slot, def), (name, _)) in values.iter_mut().zip(&schema.finish).zip(&program.facts) {
+    for (i, (slot, def)) in values.iter_mut().zip(&schema.finish).enumerate() {
         let in_absent_group = def
             .group
             .is_some_and(|g| !groups.get(g).copied().unwrap_or(false));
-        if in_absent_group {
-            *slot = Value::Absent;
-        } else if matches!(slot, Value::Absent) {
+        if !matches!(slot, Value::Absent) {
+            if in_absent_group {
+                *slot = Value::Absent;
+            }
+        } else if !in_absent_group {
             match &def.default {
                 Some(d) => *slot = d.clone(),
                 None if def.required => {
-                    missing = Some(name);
-                    break;
+                    // Only the error reads the fact's name.
+                    let name = program.facts.get_index(i).map(|(n, _)| n.as_str());
+                    let name = name.unwrap_or_default();
+                    return Err(FactsError::Missing {
+                        fact: name.to_string(),
+                        path: json_path(name),
+                    });
                 }
                 None => {}
             }
         }
-    }
-    if let Some(name) = missing {
-        return Err(FactsError::Missing {
-            fact: name.clone(),
-            path: json_path(name),
-        });
     }
     Ok(())
 }

@@ -37,6 +37,33 @@ fn special(b: &[u8]) -> Option<usize> {
         .map(|p| i + p)
 }
 
+/// Whether `a` and `b` (of one length) hold the same bytes, eight at a time: keys are
+/// short, and a call to `memcmp` costs more than comparing them.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |x: &[u8], at: usize| {
+        x.get(at..)
+            .and_then(|r| r.first_chunk::<8>())
+            .map(|w| u64::from_le_bytes(*w))
+    };
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last eight bytes (overlapping the words already compared).
+    word(a, n - 8) == word(b, n - 8)
+}
+
 /// The values and group presence read from `text`; `None` to let the serde binder decide.
 pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
     let mut values = Vec::new();
@@ -83,7 +110,7 @@ pub fn scan_into(
         return None;
     }
     for (v, seen) in out.values.iter_mut().zip(out.seen.iter()) {
-        if !seen {
+        if !seen && !matches!(v, Value::Absent) {
             *v = Value::Absent;
         }
     }
@@ -151,8 +178,11 @@ impl<'a> Scanner<'a> {
         let name = node.children.get(guess)?.0.as_bytes();
         let end = self.i + 1 + name.len();
         let quoted = self.peek() == b'"'
-            && self.b.get(self.i + 1..end) == Some(name)
-            && self.b.get(end) == Some(&b'"');
+            && self.b.get(end) == Some(&b'"')
+            && self
+                .b
+                .get(self.i + 1..end)
+                .is_some_and(|k| same_bytes(k, name));
         quoted.then(|| {
             self.i = end + 1;
             guess
@@ -267,30 +297,69 @@ impl<'a> Scanner<'a> {
             *slot = Value::Absent;
             return Some(());
         }
+        // Scalars are written over a scalar of the same kind in place (no drop of
+        // the previous record's value to call).
         *slot = match ty {
-            Type::Bool => match self.peek() {
-                b't' => self.literal(b"true").map(|_| Value::Bool(true))?,
-                b'f' => self.literal(b"false").map(|_| Value::Bool(false))?,
-                _ => return None,
-            },
+            Type::Bool => {
+                let v = match self.peek() {
+                    b't' => self.literal(b"true").map(|_| true)?,
+                    b'f' => self.literal(b"false").map(|_| false)?,
+                    _ => return None,
+                };
+                match slot {
+                    Value::Bool(old) => {
+                        *old = v;
+                        return Some(());
+                    }
+                    _ => Value::Bool(v),
+                }
+            }
             Type::Int { min } => {
                 let v = self.int()?;
                 if min.is_some_and(|m| v < m) {
                     return None;
                 }
-                Value::Int(v)
+                match slot {
+                    Value::Int(old) => {
+                        *old = v;
+                        return Some(());
+                    }
+                    _ => Value::Int(v),
+                }
             }
             Type::Str { nocase } => {
                 let s = self.string()?;
-                if *nocase && s.bytes().any(|b| b.is_ascii_uppercase()) {
-                    Value::str(&s.to_ascii_lowercase())
-                } else if matches!(slot, Value::Str(old) if **old == *s) {
+                // The slot's string is kept when it is this one (lowercased, when the
+                // type ignores case).
+                let same = match slot {
+                    Value::Str(old) if *nocase => {
+                        old.len() == s.len()
+                            && old
+                                .bytes()
+                                .zip(s.bytes())
+                                .all(|(o, c)| o == c.to_ascii_lowercase())
+                    }
+                    Value::Str(old) => **old == *s,
+                    _ => false,
+                };
+                if same {
                     return Some(());
+                } else if *nocase && s.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Value::str(&s.to_ascii_lowercase())
                 } else {
                     Value::str(s)
                 }
             }
-            Type::Version => Value::Version(Version::parse(self.string()?)?),
+            Type::Version => {
+                let v = Version::parse(self.string()?)?;
+                match slot {
+                    Value::Version(old) => {
+                        *old = v;
+                        return Some(());
+                    }
+                    _ => Value::Version(v),
+                }
+            }
             Type::Enum(_) => {
                 let s = self.string()?;
                 let sig = KeySig::of(s.as_bytes());
@@ -392,6 +461,61 @@ mod tests {
         ] {
             let _ = scan(&schema, text);
             assert_eq!(policy.bind_str(text), policy.bind_str_serde(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn reused_slots_hold_what_a_fresh_scan_gives() {
+        let policy = crate::Policy::bundled().unwrap();
+        let schema = Schema::new(policy.program());
+        let base: serde_json::Value =
+            serde_json::from_str(include_str!("../../examples/device.json")).unwrap();
+        let model = policy.program().facts.get_index_of("device.model").unwrap();
+        let text = |m: &str, os: serde_json::Value, jb: serde_json::Value| {
+            let mut f = base.clone();
+            f["device"]["model"] = m.into();
+            f["device"]["os_version"] = os;
+            f["device"]["jailbroken"] = jb;
+            f.to_string()
+        };
+        let (mut values, mut groups, mut seen) = (Vec::new(), Vec::new(), Vec::new());
+        for (m, os, jb) in [
+            ("iPhone15,2", "17.1", true),
+            ("IPHONE15,2", "17.1", false),
+            ("iphone15,2", "16.0.1", false),
+            ("iPhone15,3", "16.0.1", true),
+        ] {
+            let t = text(m, os.into(), jb.into());
+            scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
+            assert_eq!(
+                Some((values.clone(), groups.clone())),
+                scan(&schema, &t),
+                "{t}"
+            );
+            assert_eq!(values[model], Value::str(&m.to_ascii_lowercase()));
+        }
+        // A slot filled by hand with a string that is not lowercased is replaced.
+        values[model] = Value::str("iPhone15,3");
+        let t = text("iPhone15,3", "16.0.1".into(), true.into());
+        scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
+        assert_eq!(values[model], Value::str("iphone15,3"));
+        // A slot of another kind than its fact's is replaced, not written in place.
+        values[0] = Value::Int(3);
+        scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
+        assert_eq!(Some((values.clone(), groups.clone())), scan(&schema, &t));
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let a: Vec<u8> = (0u8..40).collect();
+        for n in 0..40 {
+            for flip in 0..n {
+                let mut b = a[..n].to_vec();
+                assert!(same_bytes(&a[..n], &b));
+                b[flip] ^= 1;
+                assert!(!same_bytes(&a[..n], &b), "{n} {flip}");
+            }
+            assert!(!same_bytes(&a[..n], &a[..n + 1]));
         }
     }
 
