@@ -91,9 +91,16 @@ pub fn bind_str_into(
     seen: &mut Vec<bool>,
 ) -> Result<(), FactsError> {
     if schema.types.len() == program.facts.len()
-        && super::scan::scan_into(schema, text, &mut facts.values, &mut facts.groups, seen)
+        && super::scan::scan_over(schema, text, &mut facts.values, &mut facts.groups, seen)
             .is_some()
-        && finish_in(program, schema, &mut facts.values, &facts.groups).is_ok()
+        && finish_in(
+            program,
+            schema,
+            &mut facts.values,
+            &facts.groups,
+            Some(seen),
+        )
+        .is_ok()
     {
         return Ok(());
     }

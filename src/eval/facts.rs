@@ -116,22 +116,29 @@ pub(super) fn finish(
     mut values: Vec<Value>,
     groups: Vec<bool>,
 ) -> Result<Facts, FactsError> {
-    finish_in(program, schema, &mut values, &groups)?;
+    finish_in(program, schema, &mut values, &groups, None)?;
     Ok(Facts { values, groups })
 }
 
-/// [`finish`] in place.
+/// [`finish`] in place. With `seen`, a slot whose flag is not set counts as absent
+/// whatever it holds (a value of an earlier record, see `scan::scan_over`).
 #[inline]
 pub(super) fn finish_in(
     program: &Program,
     schema: &Schema,
     values: &mut [Value],
     groups: &[bool],
+    seen: Option<&[bool]>,
 ) -> Result<(), FactsError> {
     for (i, (slot, def)) in values.iter_mut().zip(&schema.finish).enumerate() {
         let in_absent_group = def
             .group
             .is_some_and(|g| !groups.get(g).copied().unwrap_or(false));
+        if seen.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
+            && !matches!(slot, Value::Absent)
+        {
+            *slot = Value::Absent;
+        }
         if !matches!(slot, Value::Absent) {
             if in_absent_group {
                 *slot = Value::Absent;

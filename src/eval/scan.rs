@@ -84,6 +84,25 @@ pub fn scan_into(
     groups: &mut Vec<bool>,
     seen: &mut Vec<bool>,
 ) -> Option<()> {
+    scan_over(schema, text, values, groups, seen)?;
+    for (v, seen) in values.iter_mut().zip(seen.iter()) {
+        if !seen && !matches!(v, Value::Absent) {
+            *v = Value::Absent;
+        }
+    }
+    Some(())
+}
+
+/// [`scan_into`] without resetting the slots the text does not set: `seen[i]` tells
+/// whether slot `i` holds this record's value. The binder resets the others while it
+/// fills in defaults (`facts::finish_in`), in one pass over the slots.
+pub(super) fn scan_over(
+    schema: &Schema,
+    text: &str,
+    values: &mut Vec<Value>,
+    groups: &mut Vec<bool>,
+    seen: &mut Vec<bool>,
+) -> Option<()> {
     let n = schema.types.len();
     values.resize(n, Value::Absent);
     seen.clear();
@@ -108,11 +127,6 @@ pub fn scan_into(
     s.ws();
     if s.i != s.b.len() {
         return None;
-    }
-    for (v, seen) in out.values.iter_mut().zip(out.seen.iter()) {
-        if !seen && !matches!(v, Value::Absent) {
-            *v = Value::Absent;
-        }
     }
     Some(())
 }
@@ -168,12 +182,23 @@ impl<'a> Scanner<'a> {
     }
 
     /// When the next key is, byte for byte, child `guess`'s name in quotes: reads it
-    /// and returns `guess`. Names have no escapes or control characters, so equal
+    /// and returns `guess`, and whether its colon was read too (the compact form
+    /// `"key":`, one compare). Names have no escapes or control characters, so equal
     /// bytes mean an equal key; with no two children of one name, it is that child.
     #[inline]
-    fn expect_key(&mut self, node: &Node, guess: usize) -> Option<usize> {
+    fn expect_key(&mut self, node: &Node, guess: usize) -> Option<(usize, bool)> {
         if !node.unique {
             return None;
+        }
+        let pattern = node.patterns.get(guess)?;
+        let end = self.i + pattern.len();
+        if self
+            .b
+            .get(self.i..end)
+            .is_some_and(|k| same_bytes(k, pattern))
+        {
+            self.i = end;
+            return Some((guess, true));
         }
         let name = node.children.get(guess)?.0.as_bytes();
         let end = self.i + 1 + name.len();
@@ -185,7 +210,7 @@ impl<'a> Scanner<'a> {
                 .is_some_and(|k| same_bytes(k, name));
         quoted.then(|| {
             self.i = end + 1;
-            guess
+            (guess, false)
         })
     }
 
@@ -239,9 +264,9 @@ impl<'a> Scanner<'a> {
             self.ws();
             // An unknown key is for serde too (it checks what is below for
             // duplicates and depth).
-            let i = match self.expect_key(node, guess) {
-                Some(i) => i,
-                None => node.child_index(self.string()?)?,
+            let (i, colon) = match self.expect_key(node, guess) {
+                Some(found) => found,
+                None => (node.child_index(self.string()?)?, false),
             };
             let bit = 1u128.checked_shl(u32::try_from(i).ok()?)?;
             if seen & bit != 0 {
@@ -249,8 +274,10 @@ impl<'a> Scanner<'a> {
             }
             seen |= bit;
             guess = i + 1;
-            self.ws();
-            self.eat(b':')?;
+            if !colon {
+                self.ws();
+                self.eat(b':')?;
+            }
             self.ws();
             match node.children.get(i).map(|(_, c)| c) {
                 None => return None,
@@ -345,7 +372,12 @@ impl<'a> Scanner<'a> {
                 if same {
                     return Some(());
                 } else if *nocase && s.bytes().any(|b| b.is_ascii_uppercase()) {
-                    Value::str(&s.to_ascii_lowercase())
+                    // Lowercased in its own allocation (a new `Arc` is never shared).
+                    let mut lower: Arc<str> = Arc::from(s);
+                    if let Some(l) = Arc::get_mut(&mut lower) {
+                        l.make_ascii_lowercase();
+                    }
+                    Value::Str(lower)
                 } else {
                     Value::str(s)
                 }

@@ -28,6 +28,9 @@ pub(super) struct Node {
     pub(super) children: Vec<(String, Child)>,
     /// Each child's [`KeySig`], for matching keys without comparing them byte by byte.
     pub(super) sigs: Vec<KeySig>,
+    /// Each child's key as compact JSON writes it, quoted and followed by its colon
+    /// (`"os_version":`): a record written in schema order matches it in one compare.
+    pub(super) patterns: Vec<Box<[u8]>>,
     /// No two children share a name, so the child after the last one matched can be
     /// tried first (records written in schema order match every key at once).
     pub(super) unique: bool,
@@ -60,9 +63,16 @@ pub(super) struct KeySig {
 impl KeySig {
     #[inline]
     pub(super) fn of(k: &[u8]) -> KeySig {
-        let word = |b: &[u8]| match b.first_chunk::<8>() {
-            Some(w) => u64::from_le_bytes(*w),
-            None => b
+        // The first eight bytes as a little-endian word, zero-padded: two overlapping
+        // loads for short keys (the bytes they share are the same, so `|` joins them).
+        let word = |b: &[u8]| match (b.first_chunk::<8>(), b.first_chunk::<4>()) {
+            (Some(w), _) => u64::from_le_bytes(*w),
+            (None, Some(lo)) => {
+                let hi = b.last_chunk::<4>().copied().unwrap_or(*lo);
+                u64::from(u32::from_le_bytes(*lo))
+                    | u64::from(u32::from_le_bytes(hi)) << (8 * (b.len() - 4))
+            }
+            (None, None) => b
                 .iter()
                 .enumerate()
                 .fold(0u64, |w, (i, c)| w | u64::from(*c) << (8 * i)),
@@ -95,6 +105,11 @@ impl Node {
             .children
             .iter()
             .map(|(k, _)| KeySig::of(k.as_bytes()))
+            .collect();
+        self.patterns = self
+            .children
+            .iter()
+            .map(|(k, _)| format!("\"{k}\":").into_bytes().into())
             .collect();
         self.unique = self.children.iter().enumerate().all(|(i, (k, _))| {
             !self.children.iter().skip(i + 1).any(|(o, _)| o == k)
@@ -237,6 +252,28 @@ impl Schema {
             enum_sigs: Vec::new(),
             groups: program.groups.len(),
             allow_unknown: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeySig;
+
+    #[test]
+    fn signatures_are_the_zero_padded_first_and_last_words() {
+        let word = |b: &[u8]| {
+            b.iter()
+                .take(8)
+                .enumerate()
+                .fold(0u64, |w, (i, c)| w | u64::from(*c) << (8 * i))
+        };
+        let bytes: Vec<u8> = (1u8..=40).map(|i| i.wrapping_mul(37)).collect();
+        for n in 0..=24 {
+            let k = &bytes[..n];
+            let head = word(k);
+            let tail = if n >= 8 { word(&k[n - 8..]) } else { head };
+            assert_eq!(KeySig::of(k), KeySig { len: n, head, tail }, "{n}");
         }
     }
 }

@@ -31,10 +31,14 @@ pub(super) enum Simple<'t> {
     /// Its `only when` does not hold.
     NotTaken,
     /// The rules that fired, in order: each instance's first row index and row.
-    Fired(Vec<(usize, &'t Row)>),
+    Fired(Fired<'t>),
     /// A rule that fired sets outputs or depends on an old SDK: the full path decides.
     Full,
 }
+
+/// The rules that fired: a few, most often, so they stay on the stack (no allocation
+/// per decision).
+pub(super) type Fired<'t> = smallvec::SmallVec<[(usize, &'t Row); 4]>;
 
 /// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
 pub(super) fn simple<'t>(
@@ -45,7 +49,7 @@ pub(super) fn simple<'t>(
     let taken = when_taken(c, t, facts, |cols| {
         with_bits(t.instances as usize, |bits| {
             cols.find(bits, false);
-            let mut fired: Vec<(usize, &Row)> = Vec::new();
+            let mut fired = Fired::new();
             for (inst, row) in touched_rows(t, bits) {
                 match bits.state(inst) {
                     Tri::True => {
