@@ -28,6 +28,10 @@ pub struct Kernel {
     all: u64,
     /// Shadow rows.
     shadow: u64,
+    /// Columns of at most [`SMALL`] interval starts, in fixed arrays (no loop, no
+    /// branch on the value); the others, searched.
+    small_versions: Box<[Small<u128>]>,
+    small_ints: Box<[Small<i64>]>,
     versions: Box<[Ranges<u128>]>,
     ints: Box<[Ranges<i64>]>,
     bools: Box<[Bools]>,
@@ -57,6 +61,41 @@ struct Ranges<T> {
     col: Col,
     starts: Box<[T]>,
     masks: Box<[u64]>,
+}
+
+/// Interval columns with at most this many starts get a [`Small`] lookup.
+const SMALL: usize = 3;
+
+/// An integer or version column of at most [`SMALL`] starts: the starts padded with
+/// the type's largest value, the masks with copies of the last one, so the index is
+/// the count of starts at or below the value, whatever it is, and always in bounds.
+#[derive(Clone, Debug)]
+struct Small<T> {
+    col: Col,
+    starts: [T; SMALL],
+    masks: [u64; SMALL + 1],
+}
+
+impl<T: Ord + Copy> Small<T> {
+    fn new(r: &Ranges<T>, max: T) -> Option<Small<T>> {
+        if r.starts.len() > SMALL || r.masks.len() != r.starts.len() + 1 {
+            return None;
+        }
+        let last = r.masks.last().copied().unwrap_or(0);
+        Some(Small {
+            col: r.col.clone(),
+            starts: std::array::from_fn(|i| r.starts.get(i).copied().unwrap_or(max)),
+            masks: std::array::from_fn(|i| r.masks.get(i).copied().unwrap_or(last)),
+        })
+    }
+
+    #[inline(always)]
+    fn at(&self, x: &T) -> u64 {
+        let i: usize = self.starts.iter().map(|s| usize::from(s <= x)).sum();
+        // `i <= SMALL`, and `SMALL + 1` is a power of two: the mask keeps it in
+        // bounds without a check.
+        self.masks[i & SMALL]
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +139,8 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
     let mut k = Kernel {
         all,
         shadow: low(plan.shadow),
+        small_versions: Box::new([]),
+        small_ints: Box::new([]),
         versions: Box::new([]),
         ints: Box::new([]),
         bools: Box::new([]),
@@ -158,11 +199,24 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
             _ => return None,
         }
     }
-    k.versions = versions.into();
-    k.ints = ints.into();
+    (k.small_versions, k.versions) = split_small(versions, u128::MAX);
+    (k.small_ints, k.ints) = split_small(ints, i64::MAX);
     k.bools = bools.into();
     k.values = values.into();
     Some(k)
+}
+
+/// The columns with a [`Small`] lookup, and the others.
+#[allow(clippy::type_complexity)]
+fn split_small<T: Ord + Copy>(cols: Vec<Ranges<T>>, max: T) -> (Box<[Small<T>]>, Box<[Ranges<T>]>) {
+    let (mut small, mut large) = (Vec::new(), Vec::new());
+    for r in cols {
+        match Small::new(&r, max) {
+            Some(s) => small.push(s),
+            None => large.push(r),
+        }
+    }
+    (small.into(), large.into())
 }
 
 impl Kernel {
@@ -195,6 +249,8 @@ impl Kernel {
                 }
             };
         }
+        ranges!(self.small_versions, Value::Version(Version(x)) => x);
+        ranges!(self.small_ints, Value::Int(x) => x);
         ranges!(self.versions, Value::Version(Version(x)) => x);
         ranges!(self.ints, Value::Int(x) => x);
         for c in self.bools.iter() {
@@ -238,5 +294,57 @@ impl Kernel {
         }
         // The rows that held (shadow rows skipped), by the hit policy.
         Some(self.select.outcome(held))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The fixed-array lookup gives the searched one's mask for every value, the
+    /// largest included, over every sorted run of up to `SMALL` starts.
+    #[test]
+    fn small_lookups_agree_with_searched_ones() {
+        let col = Col {
+            fact: 0,
+            tested: 0,
+            absent_ok: 0,
+            absent_unknown: 0,
+        };
+        let points = [i64::MIN, -5, 0, 1, 7, i64::MAX - 1, i64::MAX];
+        let mut runs: Vec<Vec<i64>> = vec![Vec::new()];
+        for _ in 0..SMALL {
+            let longer: Vec<Vec<i64>> = runs
+                .iter()
+                .flat_map(|r| {
+                    points
+                        .iter()
+                        .filter(move |p| r.last().is_none_or(|l| *p > l))
+                        .map(move |p| [r.clone(), vec![*p]].concat())
+                })
+                .collect();
+            runs.extend(longer);
+        }
+        runs.sort();
+        runs.dedup();
+        for starts in runs {
+            let masks: Vec<u64> = (0..=starts.len() as u64).map(|i| 1 << i | 0x100).collect();
+            let r = Ranges {
+                col: col.clone(),
+                starts: starts.clone().into(),
+                masks: masks.into(),
+            };
+            let s = Small::new(&r, i64::MAX).unwrap();
+            for x in points.iter().chain(&[-6, 2, 8]) {
+                assert_eq!(s.at(x), r.at(x), "{starts:?} at {x}");
+            }
+        }
+        let too_many = Ranges {
+            col,
+            starts: (0..=SMALL as i64).collect(),
+            masks: vec![0; SMALL + 2].into(),
+        };
+        assert!(Small::new(&too_many, i64::MAX).is_none());
     }
 }
