@@ -4,7 +4,7 @@
 //! value of the wrong type, is an error naming its JSON path. After binding, facts
 //! sit in slots indexed by [`FactId`]; the evaluators never look a name up.
 
-use super::schema::Schema;
+use super::schema::{Absence, Schema};
 use crate::check::ir::{FactId, Program};
 use crate::value::{DecodeError, Value};
 use thiserror::Error;
@@ -130,34 +130,57 @@ pub(super) fn finish_in(
     groups: &[bool],
     seen: Option<&[bool]>,
 ) -> Result<(), FactsError> {
-    for (i, (slot, def)) in values.iter_mut().zip(&schema.finish).enumerate() {
-        let in_absent_group = def
-            .group
-            .is_some_and(|g| !groups.get(g).copied().unwrap_or(false));
-        if seen.is_some_and(|s| !s.get(i).copied().unwrap_or(false))
-            && !matches!(slot, Value::Absent)
-        {
-            *slot = Value::Absent;
+    let slots = values.iter_mut().zip(&schema.finish);
+    let missing = match seen {
+        Some(seen) if seen.len() >= schema.finish.len() => slots
+            .zip(seen)
+            .position(|((slot, def), set)| !finish_slot(slot, def, *set, groups)),
+        // Every slot set (binding a tree), or `seen` too short (never): as absent.
+        _ => {
+            let all = seen.is_none();
+            slots.enumerate().position(|(i, (slot, def))| {
+                let set = all || seen.and_then(|s| s.get(i)).copied().unwrap_or(false);
+                !finish_slot(slot, def, set, groups)
+            })
         }
-        if !matches!(slot, Value::Absent) {
-            if in_absent_group {
-                *slot = Value::Absent;
-            }
-        } else if !in_absent_group {
-            match &def.default {
-                Some(d) => *slot = d.clone(),
-                None if def.required => {
-                    // Only the error reads the fact's name.
-                    let name = program.facts.get_index(i).map(|(n, _)| n.as_str());
-                    let name = name.unwrap_or_default();
-                    return Err(FactsError::Missing {
-                        fact: name.to_string(),
-                        path: json_path(name),
-                    });
-                }
-                None => {}
-            }
+    };
+    match missing {
+        None => Ok(()),
+        Some(i) => {
+            // Only the error reads the fact's name.
+            let name = program.facts.get_index(i).map(|(n, _)| n.as_str());
+            let name = name.unwrap_or_default();
+            Err(FactsError::Missing {
+                fact: name.to_string(),
+                path: json_path(name),
+            })
         }
     }
-    Ok(())
+}
+
+/// One slot of [`finish_in`]: its value stays when the record set it and its group
+/// is there; else it becomes absent or its default. `false`: a required fact is
+/// missing.
+#[inline(always)]
+fn finish_slot(slot: &mut Value, def: &Absence, set: bool, groups: &[bool]) -> bool {
+    let group_absent = match def.group {
+        None => false,
+        Some(g) => !groups.get(g).copied().unwrap_or(false),
+    };
+    if set && !group_absent && !matches!(slot, Value::Absent) {
+        return true;
+    }
+    if !set || group_absent {
+        if !matches!(slot, Value::Absent) {
+            *slot = Value::Absent;
+        }
+        if group_absent {
+            return true;
+        }
+    }
+    match &def.default {
+        Some(d) => *slot = d.clone(),
+        None => return !def.required,
+    }
+    true
 }
