@@ -274,7 +274,7 @@ impl<'a> Scanner<'a> {
         }
         let mut guess = 0usize;
         // The children seen in this object: a key seen twice is for serde to report.
-        let mut seen = 0u128;
+        let mut seen = [0u64; 2];
         loop {
             self.ws();
             // An unknown key is for serde too (it checks what is below for
@@ -283,11 +283,13 @@ impl<'a> Scanner<'a> {
                 Some(found) => found,
                 None => (node.child_index(self.string()?)?, false),
             };
-            let bit = 1u128.checked_shl(u32::try_from(i).ok()?)?;
-            if seen & bit != 0 {
+            // Past 128 children serde decides.
+            let word = seen.get_mut(i >> 6)?;
+            let bit = 1u64 << (i & 63);
+            if *word & bit != 0 {
                 return None;
             }
-            seen |= bit;
+            *word |= bit;
             guess = i + 1;
             if !colon {
                 self.ws();
