@@ -132,8 +132,18 @@ pub fn run(
                 }
             }
         });
-        // Evaluator: each block's lines in parallel slices, results in order.
+        // Evaluator: each block's lines in parallel slices, results in order. Each
+        // worker of the pool keeps one handle for the whole run (a handle builds
+        // its own schema: once per worker, not once per slice).
         scope.spawn(move || {
+            let handles: Vec<Policy> = (0..rayon::current_num_threads())
+                .map(|_| policy.for_thread())
+                .collect();
+            let handle = || {
+                rayon::current_thread_index()
+                    .and_then(|i| handles.get(i))
+                    .unwrap_or(&policy)
+            };
             let mut lines = 0usize;
             for block in blocks_rx {
                 let block = match block {
@@ -145,7 +155,7 @@ pub fn run(
                 };
                 let results: Vec<Slice> = slices(&block)
                     .par_iter()
-                    .map_init(|| policy.for_thread(), |p, s| eval_slice(p, s, max_line))
+                    .map(|s| eval_slice(handle(), s, max_line))
                     .collect();
                 lines += results.iter().map(|r| r.lines).sum::<usize>();
                 let done = Block::Done {
