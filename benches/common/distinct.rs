@@ -1,5 +1,5 @@
 //! Distinct device records for the 12-row launch policy, shared by the `distinct/`
-//! benchmarks and `examples/hot_distinct.rs`: what users run, so the branch predictor
+//! benchmarks and `examples/hot.rs`: what users run, so the branch predictor
 //! and the caches cannot learn one record. A small deterministic generator (xorshift),
 //! so every run sees the same records.
 

@@ -91,7 +91,7 @@ pub fn bind_str_into(
     seen: &mut Vec<bool>,
 ) -> Result<(), FactsError> {
     if schema.types.len() == program.facts.len()
-        && super::scan::scan_over(schema, text, &mut facts.values, &mut facts.groups, seen)
+        && super::scan::scan_into(schema, text, &mut facts.values, &mut facts.groups, seen)
             .is_some()
         && finish_in(
             program,

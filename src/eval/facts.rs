@@ -121,7 +121,7 @@ pub(super) fn finish(
 }
 
 /// [`finish`] in place. With `seen`, a slot whose flag is not set counts as absent
-/// whatever it holds (a value of an earlier record, see `scan::scan_over`).
+/// whatever it holds (a value of an earlier record, see `scan::scan_into`).
 #[inline]
 pub(super) fn finish_in(
     program: &Program,

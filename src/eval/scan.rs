@@ -89,29 +89,12 @@ pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
 
 /// [`scan`] into buffers a previous call filled, reusing what they hold: a value equal
 /// to the one already in its slot (the same interned enum value, the same string) is
-/// kept, a list the slot owns alone is refilled in place. Every slot the text does not
-/// set is reset to `Absent`, so nothing of the previous record remains. `seen` is
-/// scratch. On `None` the buffers hold a partial record.
+/// kept, a scalar is written over a scalar of its kind, a list the slot owns alone is
+/// refilled in place. `seen[i]` tells whether slot `i` holds this record's value; the
+/// others still hold an earlier record's, and the binder resets them while it fills
+/// in defaults (`facts::finish_in`), in one pass over the slots. On `None` the
+/// buffers hold a partial record.
 pub fn scan_into(
-    schema: &Schema,
-    text: &str,
-    values: &mut Vec<Value>,
-    groups: &mut Vec<bool>,
-    seen: &mut Vec<bool>,
-) -> Option<()> {
-    scan_over(schema, text, values, groups, seen)?;
-    for (v, seen) in values.iter_mut().zip(seen.iter()) {
-        if !seen && !matches!(v, Value::Absent) {
-            *v = Value::Absent;
-        }
-    }
-    Some(())
-}
-
-/// [`scan_into`] without resetting the slots the text does not set: `seen[i]` tells
-/// whether slot `i` holds this record's value. The binder resets the others while it
-/// fills in defaults (`facts::finish_in`), in one pass over the slots.
-pub(super) fn scan_over(
     schema: &Schema,
     text: &str,
     values: &mut Vec<Value>,
@@ -516,10 +499,11 @@ mod tests {
     #[test]
     fn reused_slots_hold_what_a_fresh_scan_gives() {
         let policy = crate::Policy::bundled().unwrap();
-        let schema = Schema::new(policy.program());
+        let program = policy.program();
+        let schema = Schema::new(program);
         let base: serde_json::Value =
             serde_json::from_str(include_str!("../../examples/device.json")).unwrap();
-        let model = policy.program().facts.get_index_of("device.model").unwrap();
+        let model = program.facts.get_index_of("device.model").unwrap();
         let text = |m: &str, os: serde_json::Value, jb: serde_json::Value| {
             let mut f = base.clone();
             f["device"]["model"] = m.into();
@@ -527,7 +511,13 @@ mod tests {
             f["device"]["jailbroken"] = jb;
             f.to_string()
         };
-        let (mut values, mut groups, mut seen) = (Vec::new(), Vec::new(), Vec::new());
+        // Through the binder, which resets the slots a record does not set.
+        let bind_into = |t: &str, facts: &mut crate::Facts| {
+            let mut seen = Vec::new();
+            crate::eval::bind::bind_str_into(program, &schema, t, facts, &mut seen).unwrap();
+        };
+        let fresh = |t: &str| crate::eval::bind::bind_str(program, &schema, t).unwrap();
+        let mut facts = crate::Facts::default();
         for (m, os, jb) in [
             ("iPhone15,2", "17.1", true),
             ("IPHONE15,2", "17.1", false),
@@ -535,23 +525,29 @@ mod tests {
             ("iPhone15,3", "16.0.1", true),
         ] {
             let t = text(m, os.into(), jb.into());
+            bind_into(&t, &mut facts);
+            assert_eq!(facts, fresh(&t), "{t}");
+            assert_eq!(facts.values[model], Value::str(&m.to_ascii_lowercase()));
+            // The scanner alone gives the same values for the slots it set.
+            let mut values = facts.values.clone();
+            let (mut groups, mut seen) = (Vec::new(), Vec::new());
             scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
-            assert_eq!(
-                Some((values.clone(), groups.clone())),
-                scan(&schema, &t),
-                "{t}"
-            );
-            assert_eq!(values[model], Value::str(&m.to_ascii_lowercase()));
+            let (scanned, _) = scan(&schema, &t).unwrap();
+            for (i, set) in seen.iter().enumerate() {
+                if *set {
+                    assert_eq!(values[i], scanned[i], "{t}: slot {i}");
+                }
+            }
         }
         // A slot filled by hand with a string that is not lowercased is replaced.
-        values[model] = Value::str("iPhone15,3");
+        facts.values[model] = Value::str("iPhone15,3");
         let t = text("iPhone15,3", "16.0.1".into(), true.into());
-        scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
-        assert_eq!(values[model], Value::str("iphone15,3"));
+        bind_into(&t, &mut facts);
+        assert_eq!(facts.values[model], Value::str("iphone15,3"));
         // A slot of another kind than its fact's is replaced, not written in place.
-        values[0] = Value::Int(3);
-        scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
-        assert_eq!(Some((values.clone(), groups.clone())), scan(&schema, &t));
+        facts.values[0] = Value::Int(3);
+        bind_into(&t, &mut facts);
+        assert_eq!(facts, fresh(&t));
     }
 
     #[test]

@@ -106,16 +106,23 @@ pub(super) fn touched_rows<'t: 'b, 'b>(
     })
 }
 
-/// The first instance with an unknown row and no row that held, if any (masks come
-/// from tables of at most 128 rows, so their instances fit in one `u128`).
+/// The instances of the rows of a row mask, as a mask; `None` when one does not fit in
+/// a `u128` (never from the engines that give masks: their tables have at most 128
+/// rows, so at most 128 instances).
+pub(super) fn instance_mask(t: &Ready, rows: u128) -> Option<u128> {
+    set_bits(rows).try_fold(0u128, |m, i| {
+        Some(m | 1u128.checked_shl(t.rows.get(i)?.instance)?)
+    })
+}
+
+/// The first instance, in row order, with an unknown row and no row that held, if
+/// any. Should the instances not fit in a mask, every unknown row's instance counts
+/// as undecided: the record then fails closed.
 pub(super) fn unknown_instance(t: &Ready, held: u128, unknown: u128) -> Option<usize> {
-    let instance = |i: usize| t.rows.get(i).map(|r| r.instance);
-    let held_instances = set_bits(held)
-        .filter_map(instance)
-        .fold(0u128, |m, inst| m | 1u128.checked_shl(inst).unwrap_or(0));
+    let held = instance_mask(t, held);
     set_bits(unknown)
-        .filter_map(instance)
-        .find(|inst| held_instances & 1u128.checked_shl(*inst).unwrap_or(0) == 0)
+        .filter_map(|i| t.rows.get(i).map(|r| r.instance))
+        .find(|inst| held.is_none_or(|h| h.checked_shr(*inst).is_none_or(|b| b & 1 == 0)))
         .map(|inst| inst as usize)
 }
 

@@ -47,67 +47,52 @@ pub(super) fn simple<'t>(
     facts: &Facts,
 ) -> Result<Simple<'t>, EvalError> {
     let taken = when_taken(c, t, facts, |cols| {
-        // The engines that give masks: instances straight from the row masks.
+        // The engines that give masks: instances straight from the row masks (a
+        // masked table has at most 128 rows, so its instances fit in a `u128`).
         if let Some((held, unknown)) = cols.masks(false) {
-            if let Some(r) = fired_from_masks(cols, t, held, unknown) {
-                return r;
+            if let (Some(h), Some(u)) = (instance_mask(t, held), instance_mask(t, unknown)) {
+                let state = |inst: usize| match h >> inst & 1 {
+                    1 => Tri::True,
+                    _ => Tri::Unknown,
+                };
+                return fired(cols, t, set_bits(h | u).map(|inst| (inst, state(inst))));
             }
         }
         with_bits(t.instances as usize, |bits| {
             cols.find(bits, false);
-            let mut fired = Fired::new();
-            for (inst, row) in touched_rows(t, bits) {
-                match bits.state(inst) {
-                    Tri::True => {
-                        if row.gated() || !row.outputs.is_empty() {
-                            return Ok(Simple::Full);
-                        }
-                        let r = t.instance_rows.get(inst).copied().unwrap_or(0) as usize;
-                        fired.push((r, row));
-                    }
-                    Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
-                    _ => {}
-                }
-            }
-            Ok(Simple::Fired(fired))
+            fired(cols, t, bits.touched().map(|inst| (inst, bits.state(inst))))
         })
     })?;
     Ok(taken.unwrap_or(Simple::NotTaken))
 }
 
-/// [`simple`] from the row masks of the kernel or the column plan: the instances
-/// with a row that held or was unknown, in order, each with its first row (what
-/// the per-instance bits give). `None` when an instance does not fit in a `u128`
-/// (never for a masked table: it has at most 128 rows); the bits then decide.
-fn fired_from_masks<'t>(
+/// The rules that fired, from the state of each instance with a row that held or was
+/// unknown, in order: each with its first row index and row.
+fn fired<'t>(
     cols: &mut Columns,
     t: &'t Ready,
-    held: u128,
-    unknown: u128,
-) -> Option<Result<Simple<'t>, EvalError>> {
-    let instances = |rows: u128| {
-        let mut m = 0u128;
-        for i in set_bits(rows) {
-            let inst = t.rows.get(i)?.instance;
-            m |= 1u128.checked_shl(inst)?;
-        }
-        Some(m)
-    };
-    let (held, unknown) = (instances(held)?, instances(unknown)?);
+    states: impl Iterator<Item = (usize, Tri)>,
+) -> Result<Simple<'t>, EvalError> {
     let mut fired = Fired::new();
-    for inst in set_bits(held | unknown) {
-        let first = t.instance_rows.get(inst).copied()?;
-        let row = t.rows.get(first as usize)?;
-        if held & (1 << inst) != 0 {
-            if row.gated() || !row.outputs.is_empty() {
-                return Some(Ok(Simple::Full));
+    for (inst, state) in states {
+        let Some(&first) = t.instance_rows.get(inst) else {
+            continue;
+        };
+        let Some(row) = t.rows.get(first as usize) else {
+            continue;
+        };
+        match state {
+            Tri::True => {
+                if row.gated() || !row.outputs.is_empty() {
+                    return Ok(Simple::Full);
+                }
+                fired.push((first as usize, row));
             }
-            fired.push((first as usize, row));
-        } else if row.shadow.is_none() {
-            return Some(Err(missing(cols, t, inst)));
+            Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
+            _ => {}
         }
     }
-    Some(Ok(Simple::Fired(fired)))
+    Ok(Simple::Fired(fired))
 }
 
 /// The ranks of the outcomes the winning rows give, lowest first.
