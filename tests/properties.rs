@@ -362,3 +362,55 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let text = format!("let x = {}true", "not ".repeat(100_000));
     assert!(apprules::syntax::parse(apprules::source::FileId(0), &text).is_ok());
 }
+
+/// `not_enforced` on the fast paths, where only a shadow row fires: the shadow
+/// giving the default outcome changes nothing (the setting is enforced as far as
+/// this record goes); a fallback row that fires alone does change it. Every
+/// evaluator, engine and the JSON writer agree with the interpreter.
+#[test]
+fn shadow_rows_that_give_the_default_leave_the_setting_enforced() {
+    let text = r#"
+fact v: version "an SDK version"
+fact x: int "an integer"
+setting n: int >= 0 = 5 "a number"
+  requires v >= 1.2 else 0
+decision f: first p | q | r "first"
+  default r
+rule below about n
+  when x > 1 and not (x > n)
+  then f = r "below"
+rule above about n
+  when x > n and x < 2
+  then f = p "above"
+"#;
+    let policy = PolicyBuilder::new()
+        .source("t.rules", text)
+        .build()
+        .unwrap();
+    for (v, x, unenforced) in [
+        // Only the shadow of `below` fires, and it gives the default.
+        ("1.0", 3, vec![]),
+        // Only the fallback row of `above` fires.
+        ("1.0", 1, vec!["n"]),
+        ("1.0", 0, vec![]),
+        ("1.3", 3, vec![]),
+        ("1.3", 1, vec![]),
+    ] {
+        for engine in apprules::eval::engines::Engine::ALL {
+            let policy = policy.with_engine(engine);
+            let facts = policy.bind(&serde_json::json!({"v": v, "x": x})).unwrap();
+            let tables = policy.evaluate_bound(&facts).unwrap();
+            assert_eq!(tables, policy.evaluate_reference(&facts).unwrap());
+            assert_eq!(
+                tables.decisions["f"].not_enforced, unenforced,
+                "v {v}, x {x}"
+            );
+            let mut direct = Vec::new();
+            policy.write_json(&facts, &mut direct).unwrap();
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                serde_json::to_string(&tables).unwrap()
+            );
+        }
+    }
+}

@@ -18,7 +18,9 @@ fact l: list of red | green | blue "a list"
 fact g: optional group "a group"
 fact g.n: int "an integer inside the group"
 setting n: int >= 0 = 5 "a number"
+  requires v >= 1.2 else 0
 setting lim: level = mid "a level"
+  requires v >= 2.1 for high else low
 setting names: list of string ignoring case = ["Alpha", "beta"] "names"
 setting entries: list of {version: version, action: warn | block} = [{version: 2.0, action: warn}, {version: 1.5, action: block}] "entries"
 setting opt: optional {level: level, action: warn | block} = not_configured "optional record"

@@ -62,7 +62,7 @@ pub fn evaluate(c: &Prepared, facts: &Facts) -> Result<super::Decisions, EvalErr
 }
 
 /// One decision with its reasons: built straight from the rows that fired when no
-/// fired rule sets outputs or depends on the SDK, by [`eval_table`] otherwise.
+/// fired rule sets outputs, by [`eval_table`] otherwise.
 pub fn decision(
     c: &Prepared,
     t: &Ready,
@@ -93,9 +93,13 @@ pub fn decision(
             outcomes.push(o.clone());
         }
     }
-    let reasons = fired
-        .iter()
+    let reasons = deciding(&fired)
         .map(|(_, r)| super::Reason::new(&r.about_name, &r.outcome, &r.message, &r.rule_name))
+        .collect();
+    let has_default = matches!(def.default, Some(Value::Enum(_)));
+    let not_enforced = unenforced(t, has_default, &fired)
+        .into_iter()
+        .filter_map(|s| program.settings.get_index(s).map(|(n, _)| n.clone()))
         .collect();
     Ok(Some(DecisionResult {
         name: t.name.clone(),
@@ -105,7 +109,7 @@ pub fn decision(
         outputs: IndexMap::new(),
         reports: reports(t, facts, program),
         reasons,
-        not_enforced: Vec::new(),
+        not_enforced,
     }))
 }
 

@@ -1,13 +1,15 @@
 //! The JSON writer: decisions straight into bytes, from the fragments the compiler
-//! escaped once; the result path where outputs or SDK gates need it.
+//! escaped once; the result path where outputs need it.
 
 use super::*;
+use crate::semantics::outcome::Selection;
+use smallvec::SmallVec;
 
 /// Writes every decision as JSON, byte for byte what `serde_json::to_writer` writes
 /// for [`crate::eval::Decisions`], without building them: the outcome comes from the
-/// ranks of the rows that held, the reasons from text escaped at compile time. A
-/// decision whose winning rules set outputs, or that an old SDK may have left
-/// `not_enforced`, is evaluated in full and serialized.
+/// ranks of the rows that held, the reasons from text escaped at compile time, the
+/// settings an old SDK left `not_enforced` from the ranks of the shadow rows. A
+/// decision whose fired rules set outputs is evaluated in full and serialized.
 pub fn write_json(c: &Prepared, facts: &Facts, out: &mut Vec<u8>) -> Result<(), EvalError> {
     out.push(b'{');
     let mut first = true;
@@ -30,17 +32,18 @@ pub fn write_json(c: &Prepared, facts: &Facts, out: &mut Vec<u8>) -> Result<(), 
 pub(super) enum Simple<'t> {
     /// Its `only when` does not hold.
     NotTaken,
-    /// The rules that fired, in order: each instance's first row index and row.
+    /// The rules that fired, in order (shadow rows too): each instance's first row
+    /// index and row.
     Fired(Fired<'t>),
-    /// A rule that fired sets outputs or depends on an old SDK: the full path decides.
+    /// A rule that fired sets outputs: the full path decides.
     Full,
 }
 
 /// The rules that fired: a few, most often, so they stay on the stack (no allocation
 /// per decision).
-pub(super) type Fired<'t> = smallvec::SmallVec<[(usize, &'t Row); 4]>;
+pub(super) type Fired<'t> = SmallVec<[(usize, &'t Row); 4]>;
 
-/// The rules that fired, when no fired rule sets outputs or is gated by the SDK.
+/// The rules that fired, shadow rows included, when no fired rule sets outputs.
 pub(super) fn simple<'t>(
     c: &Prepared,
     t: &'t Ready,
@@ -83,7 +86,7 @@ fn fired<'t>(
         };
         match state {
             Tri::True => {
-                if row.gated() || !row.outputs.is_empty() {
+                if !row.outputs.is_empty() {
                     return Ok(Simple::Full);
                 }
                 fired.push((first as usize, row));
@@ -95,12 +98,64 @@ fn fired<'t>(
     Ok(Simple::Fired(fired))
 }
 
-/// The ranks of the outcomes the winning rows give, lowest first.
+/// The ranks of the outcomes the winning rows give, lowest first (shadow rows never
+/// decide).
 pub(super) fn picked(t: &Ready, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
-    t.policy
-        .select(fired.iter().map(|(_, r)| r.rank))
+    selection(t, fired.iter().filter(|(_, r)| r.shadow.is_none()))
         .ranks()
         .iter()
+}
+
+/// The hit policy on the ranks of some of the rows that fired.
+fn selection<'a, 't: 'a>(t: &Ready, rows: impl Iterator<Item = &'a (usize, &'t Row)>) -> Selection {
+    t.policy.select(rows.map(|(_, r)| r.rank))
+}
+
+/// The rows that fired and decide (no shadow rows), in order.
+pub(super) fn deciding<'a, 't>(
+    fired: &'a [(usize, &'t Row)],
+) -> impl Iterator<Item = &'a (usize, &'t Row)> {
+    fired.iter().filter(|(_, r)| r.shadow.is_none())
+}
+
+/// The settings an old SDK left `not_enforced`, in setting order: each setting some
+/// fired row takes at its fallback or shadows, when deciding on its shadow rows instead
+/// of the rows that take its fallback changes the outcome. What
+/// [`super::results::not_enforced`] computes on full results, here on ranks: no fired
+/// row sets outputs, so the outcome alone tells two results apart. `has_default`:
+/// the decision names a default (the outcome when no rule fires).
+pub(super) fn unenforced(
+    t: &Ready,
+    has_default: bool,
+    fired: &[(usize, &Row)],
+) -> SmallVec<[usize; 4]> {
+    let mut settings: SmallVec<[usize; 4]> = SmallVec::new();
+    if !fired.iter().any(|(_, r)| r.gated()) {
+        return settings;
+    }
+    for (_, r) in fired {
+        for s in r.fallback.iter().chain(r.shadow.iter()) {
+            if !settings.contains(s) {
+                settings.push(*s);
+            }
+        }
+    }
+    settings.sort_unstable();
+    // Two selections give one result when they give the same outcomes; no rule
+    // firing gives the default, when there is one.
+    let outcomes = |s: Selection| match s {
+        Selection::Nothing if has_default => std::iter::once(t.default_rank).collect(),
+        s => s.ranks(),
+    };
+    let actual = outcomes(selection(t, deciding(fired)));
+    settings.retain(|x| {
+        let alt = fired.iter().filter(|(_, r)| match r.shadow {
+            Some(s) => s == *x,
+            None => !r.fallback.contains(x),
+        });
+        outcomes(selection(t, alt)) != actual
+    });
+    settings
 }
 
 /// Writes one decision; `false` when its `only when` does not hold.
@@ -165,7 +220,7 @@ pub(super) fn write_table(
         },
     }
     out.extend_from_slice(b",\"reasons\":[");
-    for (i, (r, _)) in fired.iter().enumerate() {
+    for (i, (r, _)) in deciding(&fired).enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -173,6 +228,23 @@ pub(super) fn write_table(
             out.extend_from_slice(j.as_bytes());
         }
     }
-    out.extend_from_slice(b"],\"not_enforced\":[]}");
+    out.extend_from_slice(b"],\"not_enforced\":[");
+    let has_default = program
+        .decisions
+        .get_index(t.decision)
+        .is_some_and(|(_, d)| matches!(d.default, Some(Value::Enum(_))));
+    for (i, s) in unenforced(t, has_default, &fired).into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let name = program
+            .settings
+            .get_index(s)
+            .map_or("", |(n, _)| n.as_str());
+        if serde_json::to_writer(&mut *out, name).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    }
+    out.extend_from_slice(b"]}");
     Ok(true)
 }
