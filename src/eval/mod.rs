@@ -6,6 +6,7 @@
 //! against the tables.
 
 pub mod bind;
+mod bytes;
 pub mod engines;
 pub mod explain;
 pub mod facts;

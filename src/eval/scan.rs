@@ -8,76 +8,10 @@
 //! deep nesting — makes it give up (`None`), and the serde binder then reads the
 //! text and reports the precise error. Property tests compare both on mutated input.
 
+use super::bytes::{same_bytes, special};
 use super::schema::{Child, KeySig, Node, Schema};
 use crate::value::{Type, Value, Version};
 use std::sync::Arc;
-
-/// The position of the first `"`, `\\` or control character, eight bytes at a time.
-#[inline]
-fn special(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(w) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
-        let v = u64::from_le_bytes(*w);
-        // A byte is flagged when it is zero after the xor (`"`, `\\`) or below 0x20;
-        // only the lowest flag is exact, and it is the one taken.
-        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-        let m = zero(v ^ (ONES * u64::from(b'"')))
-            | zero(v ^ (ONES * u64::from(b'\\')))
-            | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|p| i + p)
-}
-
-/// Whether `a` and `b` (of one length) hold the same bytes, eight at a time: keys are
-/// short, and a call to `memcmp` costs more than comparing them.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let word = |x: &[u8], at: usize| {
-        x.get(at..)
-            .and_then(|r| r.first_chunk::<8>())
-            .map(|w| u64::from_le_bytes(*w))
-    };
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        // Four bytes at each end (overlapping), or byte by byte below four.
-        let half = |x: &[u8], at: usize| {
-            x.get(at..)
-                .and_then(|r| r.first_chunk::<4>())
-                .map(|w| u32::from_le_bytes(*w))
-        };
-        return if n >= 4 {
-            half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
-        } else {
-            a.iter().zip(b).all(|(x, y)| x == y)
-        };
-    }
-    // The last eight bytes (overlapping the words before them), after the first
-    // eight, or after every whole word of a longer run.
-    let last = word(a, n - 8) == word(b, n - 8);
-    if n <= 16 {
-        return last && word(a, 0) == word(b, 0);
-    }
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    last
-}
 
 /// The values and group presence read from `text`; `None` to let the serde binder decide.
 pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
@@ -312,6 +246,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A fact's value, by its type, into `slot`.
+    #[inline(always)]
     fn value(
         &mut self,
         ty: &Type,
@@ -407,51 +342,62 @@ impl<'a> Scanner<'a> {
                 }
                 v.clone()
             }
-            Type::List(inner) => {
-                self.eat(b'[')?;
-                // Refill a list this slot owns alone; otherwise start a new one.
-                let mut owned = match std::mem::replace(slot, Value::Absent) {
-                    Value::List(mut l) => match Arc::get_mut(&mut l) {
-                        Some(items) => {
-                            items.clear();
-                            Some(l)
-                        }
-                        None => None,
-                    },
-                    _ => None,
-                };
-                let mut fresh = Vec::new();
-                let items = match owned.as_mut().and_then(Arc::get_mut) {
-                    Some(items) => items,
-                    None => &mut fresh,
-                };
-                self.ws();
-                if self.eat(b']').is_none() {
-                    loop {
-                        self.ws();
-                        let mut item = Value::Absent;
-                        self.value(inner, interned, sigs, &mut item)?;
-                        if item == Value::Absent {
-                            return None;
-                        }
-                        items.push(item);
-                        self.ws();
-                        match self.peek() {
-                            b',' => self.i += 1,
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
+            Type::List(inner) => return self.list(inner, interned, sigs, slot),
+            _ => return None,
+        };
+        Some(())
+    }
+
+    /// A list of `inner` values into `slot` (the `[` not yet read).
+    #[inline(never)]
+    fn list(
+        &mut self,
+        inner: &Type,
+        interned: &[Value],
+        sigs: &[KeySig],
+        slot: &mut Value,
+    ) -> Option<()> {
+        self.eat(b'[')?;
+        // Refill a list this slot owns alone; otherwise start a new one.
+        let mut owned = match std::mem::replace(slot, Value::Absent) {
+            Value::List(mut l) => match Arc::get_mut(&mut l) {
+                Some(items) => {
+                    items.clear();
+                    Some(l)
                 }
-                match owned {
-                    Some(l) => Value::List(l),
-                    None => Value::List(Arc::new(fresh)),
+                None => None,
+            },
+            _ => None,
+        };
+        let mut fresh = Vec::new();
+        let items = match owned.as_mut().and_then(Arc::get_mut) {
+            Some(items) => items,
+            None => &mut fresh,
+        };
+        self.ws();
+        if self.eat(b']').is_none() {
+            loop {
+                self.ws();
+                let mut item = Value::Absent;
+                self.value(inner, interned, sigs, &mut item)?;
+                if item == Value::Absent {
+                    return None;
+                }
+                items.push(item);
+                self.ws();
+                match self.peek() {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
                 }
             }
-            _ => return None,
+        }
+        *slot = match owned {
+            Some(l) => Value::List(l),
+            None => Value::List(Arc::new(fresh)),
         };
         Some(())
     }
@@ -461,26 +407,6 @@ impl<'a> Scanner<'a> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn special_finds_the_first_quote_backslash_or_control() {
-        let slow = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-        let bytes: Vec<u8> = (0u8..=255).collect();
-        for len in 0..40 {
-            for pos in 0..len {
-                for &c in &bytes {
-                    let mut b = vec![b'a'; len];
-                    b[pos] = c;
-                    if pos + 1 < len {
-                        b[pos + 1] = b'"';
-                    }
-                    assert_eq!(special(&b), slow(&b), "{b:?}");
-                }
-            }
-        }
-        let text = "h\u{e9}llo w\u{f6}rld \u{1F600} \"x".to_string();
-        assert_eq!(special(text.as_bytes()), slow(text.as_bytes()));
-    }
 
     #[test]
     fn long_numbers_are_left_to_serde() {
@@ -548,20 +474,6 @@ mod tests {
         facts.values[0] = Value::Int(3);
         bind_into(&t, &mut facts);
         assert_eq!(facts, fresh(&t));
-    }
-
-    #[test]
-    fn same_bytes_is_slice_equality() {
-        let a: Vec<u8> = (0u8..40).collect();
-        for n in 0..40 {
-            for flip in 0..n {
-                let mut b = a[..n].to_vec();
-                assert!(same_bytes(&a[..n], &b));
-                b[flip] ^= 1;
-                assert!(!same_bytes(&a[..n], &b), "{n} {flip}");
-            }
-            assert!(!same_bytes(&a[..n], &a[..n + 1]));
-        }
     }
 
     #[test]
