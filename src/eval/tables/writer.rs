@@ -39,9 +39,30 @@ pub(super) enum Simple<'t> {
     Full,
 }
 
-/// The rules that fired: a few, most often, so they stay on the stack (no allocation
-/// per decision).
-pub(super) type Fired<'t> = SmallVec<[(usize, &'t Row); 4]>;
+/// The rules that fired, in order, shadow rows included: each instance's first row,
+/// by index. A few, most often: up to sixteen stay on the stack (no allocation per
+/// decision), in as many bytes as four references would take.
+pub(super) struct Fired<'t> {
+    table: &'t Ready,
+    rows: SmallVec<[u32; 16]>,
+}
+
+impl<'t> Fired<'t> {
+    fn new(table: &'t Ready) -> Fired<'t> {
+        Fired {
+            table,
+            rows: SmallVec::new(),
+        }
+    }
+
+    /// Each rule that fired: its first row's index, and the row.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &'t Row)> + '_ {
+        let rows = &self.table.rows;
+        self.rows
+            .iter()
+            .filter_map(move |&i| Some((i as usize, rows.get(i as usize)?)))
+    }
+}
 
 /// The rules that fired, shadow rows included, when no fired rule sets outputs.
 pub(super) fn simple<'t>(
@@ -76,7 +97,7 @@ fn fired<'t>(
     t: &'t Ready,
     states: impl Iterator<Item = (usize, Tri)>,
 ) -> Result<Simple<'t>, EvalError> {
-    let mut fired = Fired::new();
+    let mut fired = Fired::new(t);
     for (inst, state) in states {
         let Some(&first) = t.instance_rows.get(inst) else {
             continue;
@@ -89,7 +110,7 @@ fn fired<'t>(
                 if !row.outputs.is_empty() {
                     return Ok(Simple::Full);
                 }
-                fired.push((first as usize, row));
+                fired.rows.push(first);
             }
             Tri::Unknown if row.shadow.is_none() => return Err(missing(cols, t, inst)),
             _ => {}
@@ -100,21 +121,19 @@ fn fired<'t>(
 
 /// The ranks of the outcomes the winning rows give, lowest first (shadow rows never
 /// decide).
-pub(super) fn picked(t: &Ready, fired: &[(usize, &Row)]) -> impl Iterator<Item = u16> {
-    selection(t, fired.iter().filter(|(_, r)| r.shadow.is_none()))
-        .ranks()
-        .iter()
+pub(super) fn picked(t: &Ready, fired: &Fired) -> impl Iterator<Item = u16> {
+    selection(t, deciding(fired)).ranks().iter()
 }
 
 /// The hit policy on the ranks of some of the rows that fired.
-fn selection<'a, 't: 'a>(t: &Ready, rows: impl Iterator<Item = &'a (usize, &'t Row)>) -> Selection {
+fn selection<'t>(t: &Ready, rows: impl Iterator<Item = (usize, &'t Row)>) -> Selection {
     t.policy.select(rows.map(|(_, r)| r.rank))
 }
 
 /// The rows that fired and decide (no shadow rows), in order.
 pub(super) fn deciding<'a, 't>(
-    fired: &'a [(usize, &'t Row)],
-) -> impl Iterator<Item = &'a (usize, &'t Row)> {
+    fired: &'a Fired<'t>,
+) -> impl Iterator<Item = (usize, &'t Row)> + 'a {
     fired.iter().filter(|(_, r)| r.shadow.is_none())
 }
 
@@ -124,16 +143,12 @@ pub(super) fn deciding<'a, 't>(
 /// [`super::results::not_enforced`] computes on full results, here on ranks: no fired
 /// row sets outputs, so the outcome alone tells two results apart. `has_default`:
 /// the decision names a default (the outcome when no rule fires).
-pub(super) fn unenforced(
-    t: &Ready,
-    has_default: bool,
-    fired: &[(usize, &Row)],
-) -> SmallVec<[usize; 4]> {
+pub(super) fn unenforced(t: &Ready, has_default: bool, fired: &Fired) -> SmallVec<[usize; 4]> {
     let mut settings: SmallVec<[usize; 4]> = SmallVec::new();
     if !fired.iter().any(|(_, r)| r.gated()) {
         return settings;
     }
-    for (_, r) in fired {
+    for (_, r) in fired.iter() {
         for s in r.fallback.iter().chain(r.shadow.iter()) {
             if !settings.contains(s) {
                 settings.push(*s);
@@ -224,7 +239,7 @@ pub(super) fn write_table(
         if i > 0 {
             out.push(b',');
         }
-        if let Some(j) = t.json.reasons.get(*r) {
+        if let Some(j) = t.json.reasons.get(r) {
             out.extend_from_slice(j.as_bytes());
         }
     }
