@@ -151,6 +151,19 @@ proptest! {
         agree(&policy, 24, seed)?;
     }
 
+    /// More computed columns than the evaluator caches on the stack: the cache in
+    /// this thread's scratch buffer.
+    #[test]
+    fn tables_agree_with_interpreter_on_many_computed_columns(program in common::program(), settings in common::settings(), seed in any::<u64>()) {
+        let mut text = program.clone();
+        for i in 0..20 {
+            text.push_str(&format!("rule wide{i} when x + {i} > y * 2 then d = warn\n"));
+        }
+        let policy = build(&text, settings)?;
+        prop_assert!(policy.prepared().tables.iter().any(|t| t.columns.len() > 16));
+        agree(&policy, 24, seed)?;
+    }
+
     #[test]
     fn tables_agree_with_interpreter_on_the_bundled_policy(settings in settings_strategy(Policy::bundled().unwrap().program()), seed in any::<u64>()) {
         // Random settings may break a lint (an offline entry in minutes that wipes): skip those.

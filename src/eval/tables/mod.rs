@@ -2,7 +2,8 @@
 //!
 //! Facts sit in slots, so a column that reads a fact costs one array access; computed
 //! columns (builtins, arithmetic) are evaluated at most once, on first use, into a
-//! per-thread scratch buffer. When a table has a hash index, only the rows that can
+//! cache on the stack (tables of at most 16 columns) or in a per-thread scratch
+//! buffer. When a table has a hash index, only the rows that can
 //! match the indexed column's value are visited. A row stops at its first failing
 //! test; a rule instance stops at its first row that holds. Nothing on this path
 //! allocates for tables whose columns are facts.

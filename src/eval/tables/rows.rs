@@ -42,11 +42,18 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Runs `f` with a cache for the table's computed columns: this thread's scratch
-/// buffer when the table has any, an empty slice otherwise.
+/// Tables with at most this many columns keep their cache on the stack.
+const STACK_CACHE: usize = 16;
+
+/// Runs `f` with a cache for the table's computed columns: an empty slice when it has
+/// none, on the stack for a table of few columns, else this thread's scratch buffer.
 pub(super) fn with_cache<R>(t: &Ready, f: impl FnOnce(&mut [Option<Value>]) -> R) -> R {
     if !t.computed {
         return f(&mut []);
+    }
+    if t.columns.len() <= STACK_CACHE {
+        let mut cache: [Option<Value>; STACK_CACHE] = [const { None }; STACK_CACHE];
+        return f(cache.get_mut(..t.columns.len()).unwrap_or_default());
     }
     let mut s = SCRATCH.with(|s| {
         s.try_borrow_mut()
