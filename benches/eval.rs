@@ -402,31 +402,8 @@ fn distinct_fleet(n: usize) -> Fleet {
 
 /// The hand-written serde path: JSON text into a struct of the facts the launch
 /// decision reads, then the hand-written launch.
-#[derive(serde::Deserialize)]
-struct LaunchFacts {
-    device: LaunchDevice,
-    app: LaunchApp,
-    session: LaunchSession,
-}
-#[derive(serde::Deserialize)]
-struct LaunchDevice {
-    os_version: String,
-    jailbroken: bool,
-    threat_level: Option<String>,
-}
-#[derive(serde::Deserialize)]
-struct LaunchApp {
-    version: String,
-    sdk_version: String,
-}
-#[derive(serde::Deserialize)]
-struct LaunchSession {
-    minutes_offline: i64,
-    failed_pin_attempts: i64,
-}
-
 fn serde_launch(text: &str, v: &[Version; 8]) -> u8 {
-    let f: LaunchFacts = serde_json::from_str(text).unwrap();
+    let f: common::distinct::LaunchFacts = serde_json::from_str(text).unwrap();
     let threat = f.device.threat_level.as_deref().map(|t| match t {
         "secured" => 0,
         "low" => 1,

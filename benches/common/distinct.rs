@@ -68,3 +68,33 @@ pub fn records(n: usize) -> Vec<Record> {
         })
         .collect()
 }
+
+/// The facts the 12-row launch decision reads, for a hand-written serde path (JSON
+/// text into this struct, then hand-written rows): the `distinct/` benchmarks'
+/// baseline and `examples/text_distinct.rs`'s `serde` mode.
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+pub struct LaunchFacts {
+    pub device: LaunchDevice,
+    pub app: LaunchApp,
+    pub session: LaunchSession,
+}
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+pub struct LaunchDevice {
+    pub os_version: String,
+    pub jailbroken: bool,
+    pub threat_level: Option<String>,
+}
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+pub struct LaunchApp {
+    pub version: String,
+    pub sdk_version: String,
+}
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+pub struct LaunchSession {
+    pub minutes_offline: i64,
+    pub failed_pin_attempts: i64,
+}
