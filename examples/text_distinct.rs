@@ -12,7 +12,10 @@ mod distinct;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let mode = args.next().unwrap_or_else(|| "all".to_string());
     let policy = apprules::PolicyBuilder::new()
         .bundled()
