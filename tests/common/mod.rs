@@ -29,6 +29,7 @@ decision f: first p | q | r "first"
   default r
 decision c: collect p | q | r "collect"
   as items
+  only when present(g)
 rule from_entries about entries
   for it in entries
   when v < it.version

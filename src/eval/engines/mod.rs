@@ -15,7 +15,7 @@ pub mod kernel;
 pub mod plan;
 
 use crate::check::ir::Program;
-use crate::compile::{CExpr, Compiled, Table};
+use crate::compile::{CExpr, Compiled, Table, Test};
 use index::{Index, INDEX_MIN_ROWS};
 use json::JsonParts;
 use kernel::Kernel;
@@ -98,6 +98,10 @@ pub struct Ready {
     /// Whether the decision is always taken (no `only when`): read on the hot path
     /// without going through the table.
     pub always: bool,
+    /// When the decision's `only when` is the presence of one group (`only when
+    /// present(request)`): that group, so the evaluator reads the condition straight
+    /// from the facts (it is never unknown).
+    pub when_group: Option<usize>,
 }
 
 impl Ready {
@@ -108,8 +112,23 @@ impl Ready {
             json: json::parts(program, &table),
             computed: table.columns.iter().any(|c| !matches!(c, CExpr::Fact(_))),
             always: table.only_when.is_none(),
+            when_group: when_group(&table),
             table,
         }
+    }
+}
+
+/// The group whose presence is the whole of a table's `only when`, if it is that.
+fn when_group(table: &Table) -> Option<usize> {
+    let [alternative] = table.only_when.as_ref()?.alternatives.as_slice() else {
+        return None;
+    };
+    match alternative.as_slice() {
+        [(col, Test::Present)] => match table.columns.get(*col) {
+            Some(CExpr::Group(g)) => Some(*g),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

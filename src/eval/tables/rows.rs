@@ -78,6 +78,13 @@ pub(super) fn when_taken<R>(
     facts: &Facts,
     f: impl FnOnce(&mut Columns) -> Result<R, EvalError>,
 ) -> Result<Option<R>, EvalError> {
+    // An `only when` that is a group's presence is read from the facts, before any
+    // cache is set up for a decision that is not taken.
+    let holds = match t.when_group {
+        Some(g) if !facts.groups.get(g).copied().unwrap_or(false) => return Ok(None),
+        Some(_) => true,
+        None => false,
+    };
     with_cache(t, |cache| {
         let mut cols = Columns {
             table: t,
@@ -85,7 +92,7 @@ pub(super) fn when_taken<R>(
             program: c.program(),
             cache,
         };
-        if !only_when(&mut cols, t)? {
+        if !holds && !only_when(&mut cols, t)? {
             return Ok(None);
         }
         f(&mut cols).map(Some)
