@@ -69,7 +69,25 @@ impl Row {
     }
 
     /// Whether the row takes part in `not_enforced` (fallback or shadow).
+    #[inline]
     pub fn gated(&self) -> bool {
         self.shadow.is_some() || !self.fallback.is_empty()
+    }
+
+    /// The gated settings the row takes part in: those it takes at their fallback,
+    /// and the one it shadows.
+    #[inline]
+    pub fn gates(&self) -> impl Iterator<Item = SettingId> + '_ {
+        self.fallback.iter().chain(self.shadow.iter()).copied()
+    }
+
+    /// Whether the row decides when gated setting `s` is enforced: its shadow row for
+    /// `s`, or a row that does not take `s` at its fallback.
+    #[inline]
+    pub fn decides_when_enforced(&self, s: SettingId) -> bool {
+        match self.shadow {
+            Some(x) => x == s,
+            None => !self.fallback.contains(&s),
+        }
     }
 }

@@ -21,6 +21,21 @@ pub struct JsonParts {
     pub reasons: Vec<String>,
     /// Each report's name as a JSON key: `"name":`.
     pub reports: Vec<String>,
+    /// The name of each gated setting some row takes part in, as a JSON string, by
+    /// setting index (for `not_enforced`), in setting order.
+    pub settings: Vec<(usize, String)>,
+}
+
+impl JsonParts {
+    /// The name of gated setting `s` as a JSON string (`null` for a setting no row
+    /// takes part in: never asked).
+    pub fn setting(&self, s: usize) -> &str {
+        self.settings
+            .binary_search_by_key(&s, |(i, _)| *i)
+            .ok()
+            .and_then(|i| self.settings.get(i))
+            .map_or("null", |(_, name)| name.as_str())
+    }
 }
 
 /// The parts of one table's result.
@@ -51,5 +66,14 @@ pub fn parts(program: &Program, t: &Table) -> JsonParts {
             .iter()
             .map(|(k, _)| format!("{}:", text(k)))
             .collect(),
+        settings: {
+            let mut gated: Vec<usize> = t.rows.iter().flat_map(|r| r.gates()).collect();
+            gated.sort_unstable();
+            gated.dedup();
+            gated
+                .into_iter()
+                .filter_map(|s| program.settings.get_index(s).map(|(n, _)| (s, text(n))))
+                .collect()
+        },
     }
 }

@@ -16,6 +16,7 @@ pub mod plan;
 
 use crate::check::ir::Program;
 use crate::compile::{CExpr, Compiled, Table, Test};
+use crate::value::Value;
 use index::{Index, INDEX_MIN_ROWS};
 use json::JsonParts;
 use kernel::Kernel;
@@ -102,6 +103,8 @@ pub struct Ready {
     /// present(request)`): that group, so the evaluator reads the condition straight
     /// from the facts (it is never unknown).
     pub when_group: Option<usize>,
+    /// Whether the decision names a default outcome (given when no rule fires).
+    pub has_default: bool,
 }
 
 impl Ready {
@@ -113,6 +116,10 @@ impl Ready {
             computed: table.columns.iter().any(|c| !matches!(c, CExpr::Fact(_))),
             always: table.only_when.is_none(),
             when_group: when_group(&table),
+            has_default: program
+                .decisions
+                .get_index(table.decision)
+                .is_some_and(|(_, d)| matches!(d.default, Some(Value::Enum(_)))),
             table,
         }
     }

@@ -97,8 +97,7 @@ pub fn decision(
     let reasons = deciding(&fired)
         .map(|(_, r)| super::Reason::new(&r.about_name, &r.outcome, &r.message, &r.rule_name))
         .collect();
-    let has_default = matches!(def.default, Some(Value::Enum(_)));
-    let not_enforced = unenforced(t, has_default, &fired)
+    let not_enforced = unenforced(t, &fired)
         .into_iter()
         .filter_map(|s| program.settings.get_index(s).map(|(n, _)| n.clone()))
         .collect();

@@ -2,6 +2,7 @@
 //! enforced.
 
 use super::*;
+use smallvec::SmallVec;
 
 /// Evaluates one table. `None` when its `only when` does not hold. With `trace`,
 /// every row is evaluated and recorded (for `explain`).
@@ -104,26 +105,11 @@ pub(super) fn not_enforced(
     fired: &[(Fired, &Row)],
     decided: &crate::eval::Decided,
 ) -> Vec<String> {
-    if !fired.iter().any(|(_, r)| r.gated()) {
-        return Vec::new();
-    }
-    let mut candidates: Vec<usize> = Vec::new();
-    for (_, r) in fired {
-        for s in r.fallback.iter().chain(r.shadow.iter()) {
-            if !candidates.contains(s) {
-                candidates.push(*s);
-            }
-        }
-    }
-    candidates.sort_unstable();
     let mut out = Vec::new();
-    for x in candidates {
+    for x in gated_settings(fired.iter().map(|(_, r)| *r)) {
         let alt: Vec<&Fired> = fired
             .iter()
-            .filter(|(_, r)| match r.shadow {
-                Some(s) => s == x,
-                None => !r.fallback.contains(&x),
-            })
+            .filter(|(_, r)| r.decides_when_enforced(x))
             .map(|(f, _)| f)
             .collect();
         if decide(def, &alt) != *decided {
@@ -133,4 +119,18 @@ pub(super) fn not_enforced(
         }
     }
     out
+}
+
+/// The gated settings some of `rows` take part in (at their fallback, or shadowed),
+/// in setting order, each once: the candidates for `not_enforced`.
+#[inline]
+pub(super) fn gated_settings<'r>(rows: impl Iterator<Item = &'r Row>) -> SmallVec<[usize; 4]> {
+    let mut settings: SmallVec<[usize; 4]> = SmallVec::new();
+    for s in rows.flat_map(Row::gates) {
+        if !settings.contains(&s) {
+            settings.push(s);
+        }
+    }
+    settings.sort_unstable();
+    settings
 }

@@ -141,33 +141,21 @@ pub(super) fn deciding<'a, 't>(
 /// fired row takes at its fallback or shadows, when deciding on its shadow rows instead
 /// of the rows that take its fallback changes the outcome. What
 /// [`super::results::not_enforced`] computes on full results, here on ranks: no fired
-/// row sets outputs, so the outcome alone tells two results apart. `has_default`:
-/// the decision names a default (the outcome when no rule fires).
-pub(super) fn unenforced(t: &Ready, has_default: bool, fired: &Fired) -> SmallVec<[usize; 4]> {
-    let mut settings: SmallVec<[usize; 4]> = SmallVec::new();
+/// row sets outputs, so the outcome alone tells two results apart.
+pub(super) fn unenforced(t: &Ready, fired: &Fired) -> SmallVec<[usize; 4]> {
     if !fired.iter().any(|(_, r)| r.gated()) {
-        return settings;
+        return SmallVec::new();
     }
-    for (_, r) in fired.iter() {
-        for s in r.fallback.iter().chain(r.shadow.iter()) {
-            if !settings.contains(s) {
-                settings.push(*s);
-            }
-        }
-    }
-    settings.sort_unstable();
+    let mut settings = gated_settings(fired.iter().map(|(_, r)| r));
     // Two selections give one result when they give the same outcomes; no rule
     // firing gives the default, when there is one.
     let outcomes = |s: Selection| match s {
-        Selection::Nothing if has_default => std::iter::once(t.default_rank).collect(),
+        Selection::Nothing if t.has_default => std::iter::once(t.default_rank).collect(),
         s => s.ranks(),
     };
     let actual = outcomes(selection(t, deciding(fired)));
     settings.retain(|x| {
-        let alt = fired.iter().filter(|(_, r)| match r.shadow {
-            Some(s) => s == *x,
-            None => !r.fallback.contains(x),
-        });
+        let alt = fired.iter().filter(|(_, r)| r.decides_when_enforced(*x));
         outcomes(selection(t, alt)) != actual
     });
     settings
@@ -244,21 +232,11 @@ pub(super) fn write_table(
         }
     }
     out.extend_from_slice(b"],\"not_enforced\":[");
-    let has_default = program
-        .decisions
-        .get_index(t.decision)
-        .is_some_and(|(_, d)| matches!(d.default, Some(Value::Enum(_))));
-    for (i, s) in unenforced(t, has_default, &fired).into_iter().enumerate() {
+    for (i, s) in unenforced(t, &fired).into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        let name = program
-            .settings
-            .get_index(s)
-            .map_or("", |(n, _)| n.as_str());
-        if serde_json::to_writer(&mut *out, name).is_err() {
-            out.extend_from_slice(b"null");
-        }
+        out.extend_from_slice(t.json.setting(s).as_bytes());
     }
     out.extend_from_slice(b"]}");
     Ok(true)
