@@ -103,13 +103,24 @@ fn value_strategy(t: &Type, c: &Constants) -> BoxedStrategy<J> {
                 picks.push(format!("{a}.{}", b + 1));
             }
             picks.push("1.0".into());
+            // Versions the kernels' keys cannot hold (a component of 2^16 or more), and
+            // the largest they can: the plan decides the first, the kernel the second.
+            let wide = proptest::sample::select(vec![
+                "1.65536",
+                "65536.0",
+                "2.0.70000",
+                "65535.65535.65535.65535",
+                "65535.65535.65535.65533",
+                "4294967295.4294967295.4294967295.4294967295",
+            ])
+            .prop_map(String::from);
             let random = (0u32..30, 0u32..20, proptest::option::of(0u32..20)).prop_map(
                 |(a, b, c)| match c {
                     Some(c) => format!("{a}.{b}.{c}"),
                     None => format!("{a}.{b}"),
                 },
             );
-            prop_oneof![3 => proptest::sample::select(picks), 1 => random]
+            prop_oneof![3 => proptest::sample::select(picks), 1 => random, 1 => wide]
                 .prop_map(J::String)
                 .boxed()
         }

@@ -418,12 +418,93 @@ rule above about n
                 tables.decisions["f"].not_enforced, unenforced,
                 "v {v}, x {x}"
             );
-            let mut direct = Vec::new();
-            policy.write_json(&facts, &mut direct).unwrap();
-            assert_eq!(
-                String::from_utf8(direct).unwrap(),
-                serde_json::to_string(&tables).unwrap()
-            );
+            assert_writer_agrees(&policy, &facts, &tables);
         }
     }
+}
+
+/// Values the kernels' keys cannot hold (integers within 2 of `i64::MAX`, version
+/// components of 2^16 or more) and interval starts they cannot hold: the kernel is
+/// built, leaves such records to the column plan, and every engine, the fast
+/// outcome and the JSON writer agree with the interpreter on every record.
+#[test]
+fn values_no_key_holds_are_decided_by_the_plan() {
+    let text = r#"
+fact x: int "an integer"
+fact v: version "a version"
+decision d: priority allow < warn < block "priority"
+rule top when x >= 9223372036854775806 then d = block "top"
+rule mid when x > 5 and x < 9223372036854775807 then d = warn "mid"
+rule wide when v >= 1.65536 and v < 2.0.70000 then d = block "wide"
+rule high when v > 65535.65535.65535.65534 then d = warn "high"
+"#;
+    let policy = PolicyBuilder::new()
+        .source("t.rules", text)
+        .build()
+        .unwrap();
+    assert!(policy
+        .prepared()
+        .tables
+        .iter()
+        .all(|t| matches!(t.finder, Finder::Kernel { .. })));
+    let ints = [
+        i64::MIN,
+        0,
+        6,
+        i64::MAX - 3,
+        i64::MAX - 2,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    let versions = [
+        "1.0",
+        "1.65535",
+        "1.65536",
+        "1.65535.9",
+        "2.0.69999",
+        "2.0.70000",
+        "2.0.65535",
+        "65535.65535.65535.65534",
+        "65535.65535.65535.65535",
+        "65536.0",
+        "4294967295.4294967295.4294967295.4294967295",
+    ];
+    let mut seen = 0;
+    for x in ints {
+        {
+            for v in versions {
+                let json = serde_json::json!({"x": x, "v": v});
+                for engine in apprules::eval::engines::Engine::ALL {
+                    let policy = policy.with_engine(engine);
+                    let facts = policy.bind(&json).unwrap();
+                    let tables = policy.evaluate_bound(&facts).unwrap();
+                    assert_eq!(tables, policy.evaluate_reference(&facts).unwrap(), "{json}");
+                    let def = &policy.program().decisions["d"];
+                    let want = def
+                        .outcomes
+                        .index(&tables.decisions["d"].outcomes[0])
+                        .unwrap();
+                    assert_eq!(
+                        policy.outcome(0, &facts).unwrap(),
+                        apprules::eval::tables::Outcome::One(want as u16),
+                        "{json}"
+                    );
+                    assert_writer_agrees(&policy, &facts, &tables);
+                    seen += usize::from(&*tables.decisions["d"].outcomes[0] != "allow");
+                }
+            }
+        }
+    }
+    // The rules fire: the records are not all allowed.
+    assert!(seen > 100, "{seen}");
+}
+
+/// The direct JSON writer writes what serde_json writes for the full result.
+fn assert_writer_agrees(policy: &Policy, facts: &apprules::Facts, tables: &apprules::Decisions) {
+    let mut direct = Vec::new();
+    policy.write_json(facts, &mut direct).unwrap();
+    assert_eq!(
+        String::from_utf8(direct).unwrap(),
+        serde_json::to_string(tables).unwrap()
+    );
 }

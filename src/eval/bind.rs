@@ -93,14 +93,7 @@ pub fn bind_str_into(
     if schema.types.len() == program.facts.len()
         && super::scan::scan_into(schema, text, &mut facts.values, &mut facts.groups, seen)
             .is_some()
-        && finish_in(
-            program,
-            schema,
-            &mut facts.values,
-            &facts.groups,
-            Some(seen),
-        )
-        .is_ok()
+        && finish_in(program, schema, facts, Some(seen)).is_ok()
     {
         return Ok(());
     }

@@ -4,18 +4,25 @@
 //! value of the wrong type, is an error naming its JSON path. After binding, facts
 //! sit in slots indexed by [`FactId`]; the evaluators never look a name up.
 
+use super::keys;
 use super::schema::{Absence, Schema};
 use crate::check::ir::{FactId, Program};
 use crate::value::{DecodeError, Value};
 use thiserror::Error;
 
-/// Facts bound to a program's schema.
+/// Facts bound to a program's schema: built by binding only (`Policy::bind`), and
+/// read-only after, so that the keys the kernels read always agree with the values.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
     /// One value per declared fact ([`Value::Absent`] when absent).
-    pub values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
     /// Whether each declared group is present.
-    pub groups: Vec<bool>,
+    pub(crate) groups: Vec<bool>,
+    /// Each value's key (`eval::keys`), for the kernels.
+    pub(crate) keys: Vec<u64>,
+    /// Whether some key is [`keys::WIDE`]: the kernels then leave the record to the
+    /// column plan.
+    pub(crate) wide: bool,
 }
 
 impl Facts {
@@ -23,6 +30,16 @@ impl Facts {
     #[inline]
     pub fn get(&self, f: FactId) -> &Value {
         self.values.get(f).unwrap_or(&Value::Absent)
+    }
+
+    /// One value per declared fact, by [`FactId`] ([`Value::Absent`] when absent).
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// Whether each declared group is present, by group index.
+    pub fn groups(&self) -> &[bool] {
+        &self.groups
     }
 }
 
@@ -109,15 +126,22 @@ pub(super) fn json_path_of(node_path: &str) -> String {
     }
 }
 
-/// Defaults for absent facts, facts of absent groups cleared, missing facts reported.
+/// Defaults for absent facts, facts of absent groups cleared, missing facts reported;
+/// then the keys.
 pub(super) fn finish(
     program: &Program,
     schema: &Schema,
-    mut values: Vec<Value>,
+    values: Vec<Value>,
     groups: Vec<bool>,
 ) -> Result<Facts, FactsError> {
-    finish_in(program, schema, &mut values, &groups, None)?;
-    Ok(Facts { values, groups })
+    let mut facts = Facts {
+        values,
+        groups,
+        keys: Vec::new(),
+        wide: false,
+    };
+    finish_in(program, schema, &mut facts, None)?;
+    Ok(facts)
 }
 
 /// [`finish`] in place. With `seen`, a slot whose flag is not set counts as absent
@@ -126,24 +150,39 @@ pub(super) fn finish(
 pub(super) fn finish_in(
     program: &Program,
     schema: &Schema,
-    values: &mut [Value],
-    groups: &[bool],
+    facts: &mut Facts,
     seen: Option<&[bool]>,
 ) -> Result<(), FactsError> {
-    let slots = values.iter_mut().zip(&schema.finish);
+    let Facts {
+        values,
+        groups,
+        keys,
+        wide,
+    } = facts;
+    keys.resize(values.len(), keys::ABSENT);
+    let mut any_wide = false;
+    let slots = values.iter_mut().zip(keys.iter_mut()).zip(&schema.finish);
+    let mut one = |(slot, key): (&mut Value, &mut u64), def: &Absence, set: bool| {
+        let ok = finish_slot(slot, key, def, set, groups);
+        any_wide |= *key == keys::WIDE;
+        ok
+    };
     let missing = match seen {
         Some(seen) if seen.len() >= schema.finish.len() => slots
             .zip(seen)
-            .position(|((slot, def), set)| !finish_slot(slot, def, *set, groups)),
+            .position(|((slot, def), set)| !one(slot, def, *set)),
         // Every slot set (binding a tree), or `seen` too short (never): as absent.
         _ => {
             let all = seen.is_none();
             slots.enumerate().position(|(i, (slot, def))| {
                 let set = all || seen.and_then(|s| s.get(i)).copied().unwrap_or(false);
-                !finish_slot(slot, def, set, groups)
+                !one(slot, def, set)
             })
         }
     };
+    // Slots past the schema's (never: the binders size them by it) have no key.
+    any_wide |= values.len() > schema.finish.len();
+    *wide = any_wide;
     match missing {
         None => Ok(()),
         Some(i) => {
@@ -159,17 +198,19 @@ pub(super) fn finish_in(
 }
 
 /// One slot of [`finish_in`]: its value stays when the record set it and its group
-/// is there; else it becomes absent or its default. `false`: a required fact is
-/// missing.
+/// is there; else it becomes absent or its default. Its key follows. `false`: a
+/// required fact is missing.
 #[inline(always)]
-fn finish_slot(slot: &mut Value, def: &Absence, set: bool, groups: &[bool]) -> bool {
+fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups: &[bool]) -> bool {
     let group_absent = match def.group {
         None => false,
         Some(g) => !groups.get(g).copied().unwrap_or(false),
     };
     if set && !group_absent && !matches!(slot, Value::Absent) {
+        *key = keys::of(def.kind, &def.variants, slot);
         return true;
     }
+    *key = keys::ABSENT;
     if !set || group_absent {
         if !matches!(slot, Value::Absent) {
             *slot = Value::Absent;
@@ -179,7 +220,10 @@ fn finish_slot(slot: &mut Value, def: &Absence, set: bool, groups: &[bool]) -> b
         }
     }
     match &def.default {
-        Some(d) => *slot = d.clone(),
+        Some(d) => {
+            *slot = d.clone();
+            *key = def.default_key;
+        }
         None => return !def.required,
     }
     true

@@ -14,6 +14,7 @@ mod schema;
 mod seeds;
 pub use schema::Schema;
 pub mod interp;
+pub mod keys;
 mod scan;
 pub mod tables;
 

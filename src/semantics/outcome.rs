@@ -216,7 +216,7 @@ mod tests {
         /// The rank masks answer as the hit policy on the ranks of the rows that held,
         /// for any ranks, any rows held, any default, every policy.
         #[test]
-        fn rank_masks_are_the_hit_policy(row_ranks in proptest::collection::vec(0u16..12, 0..64), held in any::<u64>(), default in 0u16..12) {
+        fn rank_masks_are_the_hit_policy(row_ranks in proptest::collection::vec(prop_oneof![0u16..12, 0u16..MAX_OUTCOMES as u16], 0..=64), held in any::<u64>(), default in prop_oneof![0u16..12, 0u16..MAX_OUTCOMES as u16]) {
             let held = if row_ranks.len() < 64 { held & ((1u64 << row_ranks.len()) - 1) } else { held };
             for policy in [HitPolicy::Priority, HitPolicy::First, HitPolicy::Collect] {
                 let masks = RankMasks::new(policy, &row_ranks, default);

@@ -50,7 +50,6 @@ pub enum Check {
 impl Check {
     /// Compiles a test.
     pub fn new(t: &Test) -> Check {
-        use crate::value::Version;
         match t {
             Test::Eq(Value::Bool(b)) => Check::Bool(*b),
             Test::NotIn(vs) if vs.len() == 1 && matches!(vs[0], Value::Bool(_)) => match vs[0] {
@@ -62,11 +61,7 @@ impl Check {
                     Value::Int(i) => Some(*i as i128),
                     _ => None,
                 };
-                let ver = |v: &Value| match v {
-                    // Far below i128::MAX, so that +1 and -1 cannot overflow.
-                    Value::Version(Version(x)) if *x < 1 << 126 => i128::try_from(*x).ok(),
-                    _ => None,
-                };
+
                 if let Some((l, h)) = inclusive(lo, hi, int, i64::MIN as i128, i64::MAX as i128) {
                     let (l, h) = (
                         l.clamp(i64::MIN as i128, i64::MAX as i128),
@@ -78,11 +73,12 @@ impl Check {
                         Check::IntRange(l as i64, h as i64)
                     };
                 }
-                if let Some((l, h)) = inclusive(lo, hi, ver, 0, i128::MAX) {
-                    return if l > h || l < 0 {
+                if let Some(r) = inclusive_versions(lo, hi) {
+                    let (l, h) = r.unwrap_or((1, 0));
+                    return if l > h {
                         Check::VersionRange(1, 0)
                     } else {
-                        Check::VersionRange(l as u128, h as u128)
+                        Check::VersionRange(l, h)
                     };
                 }
                 Check::Other(t.clone())
@@ -110,6 +106,30 @@ fn inclusive(
         Some((v, inc)) => num(v)? - i128::from(!*inc),
     };
     Some((l, h))
+}
+
+/// Inclusive bounds of a version range, over every version (`0..=u128::MAX`): `None`
+/// when a bound is not a version, `Some(None)` when the range is empty (`> ` the
+/// largest version, `<` the smallest).
+fn inclusive_versions(
+    lo: &Option<(Value, bool)>,
+    hi: &Option<(Value, bool)>,
+) -> Option<Option<(u128, u128)>> {
+    let ver = |b: &(Value, bool)| match b.0 {
+        Value::Version(Version(x)) => Some(x),
+        _ => None,
+    };
+    let l = match lo {
+        None => Some(0),
+        Some(b) if b.1 => Some(ver(b)?),
+        Some(b) => ver(b)?.checked_add(1),
+    };
+    let h = match hi {
+        None => Some(u128::MAX),
+        Some(b) if b.1 => Some(ver(b)?),
+        Some(b) => ver(b)?.checked_sub(1),
+    };
+    Some(l.zip(h))
 }
 
 impl fmt::Display for Test {

@@ -50,6 +50,14 @@ fn atom() -> impl Strategy<Value = String> {
             prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="])
         )
             .prop_map(|(a, b, op)| format!("v {op} {a}.{b}")),
+        // Starts no kernel key holds: rounded up to one, or above every key.
+        prop::sample::select(vec![
+            "v < 1.65536",
+            "v >= 2.0.70000",
+            "v > 65535.65535.65535.65534",
+            "v <= 70000.1"
+        ])
+        .prop_map(String::from),
         prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="])
             .prop_map(|op| format!("e {op} lim")),
         prop::sample::select(vec!["low", "mid", "high"]).prop_map(|l| format!("e > {l}")),

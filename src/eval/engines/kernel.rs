@@ -1,22 +1,28 @@
 //! Kernels: the column plan of a small table, flattened for the hot path.
 //!
 //! A table of at most 64 rows whose tested columns are all plain facts, each described
-//! by an interval, boolean or value lookup, gets a kernel: the plan's lookups grouped
-//! by type (no dispatch on the lookup kind), masks in one `u64` with untested rows
-//! already set (one `and` per column), and the hit policy precomputed
-//! ([`RankMasks`]: the rows of each outcome rank as one mask, so the outcome is a
-//! fixed run of `and`s over the ranks, whatever rows held — no loop over the rows,
-//! no branch that distinct records mispredict).
+//! by an interval, boolean or value lookup, gets a kernel. It reads the facts' keys
+//! (`eval::keys`: one `u64` per fact, in order), not their values: an integer or
+//! version column counts the interval starts at or below the key in a fixed array (no
+//! loop, no branch on the value), a boolean or enumeration column indexes a mask by
+//! the key, and only string columns look values up. Masks sit in one `u64` with
+//! untested rows already set (one `and` per column), absent values have a slot of
+//! their own, and the hit policy is precomputed ([`RankMasks`]: the rows of each
+//! outcome rank as one mask).
 //!
 //! A kernel is derived from the [`Plan`] and answers exactly as it does; it never
-//! decides when a row is unknown (a missing fact): then the caller takes the general
-//! path, which names the missing fact.
+//! decides when a row is unknown (a missing fact) or when the facts hold a value no
+//! key holds exactly (`Facts::wide`): then the caller takes the plan, which names the
+//! missing fact.
 
 use super::plan::{Lookup, Plan};
+use crate::check::ir::Program;
 use crate::compile::Row;
+use crate::eval::facts::Facts;
+use crate::eval::keys::{self, KeyKind, ABSENT, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
-use crate::value::{Value, Version};
+use crate::value::{Type, Value, Version};
 
 /// Tables with more rows than this have no kernel.
 pub const KERNEL_MAX_ROWS: usize = 64;
@@ -28,13 +34,14 @@ pub struct Kernel {
     all: u64,
     /// Shadow rows.
     shadow: u64,
-    /// Columns of at most [`SMALL`] interval starts, in fixed arrays (no loop, no
-    /// branch on the value); the others, searched.
-    small_versions: Box<[Small<u128>]>,
-    small_ints: Box<[Small<i64>]>,
-    versions: Box<[Ranges<u128>]>,
-    ints: Box<[Ranges<i64>]>,
-    bools: Box<[Bools]>,
+    /// Integer and version columns of at most [`SMALL`] interval starts.
+    small: Box<[Small]>,
+    /// Integer and version columns of more starts, searched.
+    ranges: Box<[Ranges]>,
+    /// Boolean and enumeration columns: a mask per key.
+    tables: Box<[Positions]>,
+    /// The other columns (strings; integers and versions tested for equality or
+    /// presence): values looked up.
     values: Box<[Values]>,
     /// The hit policy on the rows that held.
     select: RankMasks,
@@ -42,86 +49,63 @@ pub struct Kernel {
     siblings: Box<[u64]>,
 }
 
-/// What every column kind shares: the fact, and the masks for an absent value.
-#[derive(Clone, Debug)]
-struct Col {
-    fact: u32,
-    /// Rows that test the column.
-    tested: u64,
-    /// Rows not failed by an absent value (untested, passing or unknown).
-    absent_ok: u64,
-    /// Tested rows that are unknown on an absent value.
-    absent_unknown: u64,
-}
-
-/// An integer or version column: `masks[0]` holds below `starts[0]`, `masks[i]` from
-/// `starts[i - 1]` (inclusive) up to `starts[i]`; untested rows are set in every mask.
-#[derive(Clone, Debug)]
-struct Ranges<T> {
-    col: Col,
-    starts: Box<[T]>,
-    masks: Box<[u64]>,
-}
-
 /// Interval columns with at most this many starts get a [`Small`] lookup.
 const SMALL: usize = 3;
 
-/// An integer or version column of at most [`SMALL`] starts: the starts padded with
-/// the type's largest value, the masks with copies of the last one, so the index is
-/// the count of starts at or below the value, whatever it is, and always in bounds.
+/// An integer or version column of at most [`SMALL`] starts, as keys, padded with
+/// [`ABSENT`]: the count of starts at or below a present key is its interval (`0` below
+/// the first start), and [`SMALL`] + 1 for an absent value, whatever the key.
 #[derive(Clone, Debug)]
-struct Small<T> {
-    col: Col,
-    starts: [T; SMALL],
-    masks: [u64; SMALL + 1],
+struct Small {
+    fact: u32,
+    starts: [u64; SMALL + 1],
+    /// `masks[i]`: interval `i`; `masks[SMALL + 1]`: an absent value (rows not failed
+    /// by it); the others are never read. Untested rows are set in every mask.
+    masks: [u64; 8],
+    /// `unknowns[SMALL + 1]`: the tested rows that are unknown on an absent value;
+    /// the others are 0.
+    unknowns: [u64; 8],
 }
 
-impl<T: Ord + Copy> Small<T> {
-    fn new(r: &Ranges<T>, max: T) -> Option<Small<T>> {
-        if r.starts.len() > SMALL || r.masks.len() != r.starts.len() + 1 {
-            return None;
-        }
-        let last = r.masks.last().copied().unwrap_or(0);
-        Some(Small {
-            col: r.col.clone(),
-            starts: std::array::from_fn(|i| r.starts.get(i).copied().unwrap_or(max)),
-            masks: std::array::from_fn(|i| r.masks.get(i).copied().unwrap_or(last)),
-        })
-    }
-
+impl Small {
+    /// The rows not failed by key `k`, and the rows it leaves unknown.
     #[inline(always)]
-    fn at(&self, x: &T) -> u64 {
-        let i: usize = self.starts.iter().map(|s| usize::from(s <= x)).sum();
-        // `i <= SMALL`, and `SMALL + 1` is a power of two: the mask keeps it in
-        // bounds without a check.
-        self.masks[i & SMALL]
+    fn at(&self, k: u64) -> (u64, u64) {
+        let i: usize = self.starts.iter().map(|s| usize::from(*s <= k)).sum();
+        // `i <= SMALL + 1 < 8`: the mask keeps it in bounds without a check.
+        (self.masks[i & 7], self.unknowns[i & 7])
     }
 }
 
+/// An integer or version column of many starts (as keys): `masks[0]` holds below
+/// `starts[0]`, `masks[i]` from `starts[i - 1]` up to `starts[i]`.
 #[derive(Clone, Debug)]
-struct Bools {
-    col: Col,
-    if_true: u64,
-    if_false: u64,
+struct Ranges {
+    fact: u32,
+    starts: Box<[u64]>,
+    masks: Box<[u64]>,
+    absent_ok: u64,
+    absent_unknown: u64,
 }
 
+/// A boolean or enumeration column: for key `k` (a position), the rows it does not
+/// fail and the rows it leaves unknown; the last entry for an absent value.
+#[derive(Clone, Debug)]
+struct Positions {
+    fact: u32,
+    /// The number of positions (the last index, the absent value's).
+    n: u64,
+    masks: Box<[(u64, u64)]>,
+}
+
+/// A column of another type: its listed values and the mask of the others.
 #[derive(Clone, Debug)]
 struct Values {
-    col: Col,
+    fact: u32,
     listed: Box<[(Value, u64)]>,
     other: u64,
-}
-
-impl<T: Ord> Ranges<T> {
-    #[inline(always)]
-    fn at(&self, x: &T) -> u64 {
-        let i = if self.starts.len() <= 8 {
-            self.starts.iter().filter(|s| *s <= x).count()
-        } else {
-            self.starts.partition_point(|s| s <= x)
-        };
-        self.masks.get(i).copied().unwrap_or(0)
-    }
+    absent_ok: u64,
+    absent_unknown: u64,
 }
 
 /// Lowers 128-bit row masks to 64 bits (the kernel only exists for ≤ 64 rows).
@@ -131,20 +115,153 @@ fn low(m: u128) -> u64 {
 
 /// Builds the kernel of a table: `None` when it has more than [`KERNEL_MAX_ROWS`]
 /// rows or a column the kernel cannot read.
-pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) -> Option<Kernel> {
+pub fn build(
+    program: &Program,
+    plan: &Plan,
+    rows: &[Row],
+    policy: HitPolicy,
+    default_rank: u16,
+) -> Option<Kernel> {
     if rows.len() > KERNEL_MAX_ROWS {
         return None;
     }
     let all = low(plan.all);
-    let mut k = Kernel {
+    let (mut small, mut ranges, mut tables, mut values) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for cp in &plan.columns {
+        let fact = cp.fact?;
+        let ty = &program.facts.get_index(fact as usize)?.1.ty;
+        let kind = KeyKind::of(ty);
+        let tested = low(cp.tested);
+        let untested = all & !tested;
+        let absent_ok = untested | low(cp.absent.0 | cp.absent.1);
+        let absent_unknown = low(cp.absent.1) & tested;
+        let mut interval = |starts: Vec<u64>, masks: &[u128]| -> Option<()> {
+            if masks.len() != starts.len() + 1 {
+                return None;
+            }
+            // A start above every key ([`WIDE`]) splits no present key, and the absent
+            // key has its own slot: it goes, with the interval it starts. Starts that
+            // round up to the same key leave empty intervals: they go too.
+            let (mut keep, mut kept): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+            kept.push(low(*masks.first()?) | untested);
+            for (k, m) in starts.iter().zip(masks.iter().skip(1)) {
+                if *k >= WIDE {
+                    break;
+                }
+                let m = low(*m) | untested;
+                if keep.last() == Some(k) {
+                    *kept.last_mut()? = m;
+                } else {
+                    keep.push(*k);
+                    kept.push(m);
+                }
+            }
+            let (starts, masks) = (keep, kept);
+            if starts.len() <= SMALL {
+                let mut m = [0u64; 8];
+                m[..masks.len()].copy_from_slice(&masks);
+                m[SMALL + 1] = absent_ok;
+                let mut unknowns = [0u64; 8];
+                unknowns[SMALL + 1] = absent_unknown;
+                small.push(Small {
+                    fact,
+                    starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
+                    masks: m,
+                    unknowns,
+                });
+            } else {
+                ranges.push(Ranges {
+                    fact,
+                    starts: starts.into(),
+                    masks: masks.into(),
+                    absent_ok,
+                    absent_unknown,
+                });
+            }
+            Some(())
+        };
+        match (&cp.lookup, kind) {
+            (Lookup::Versions { starts, masks }, KeyKind::Version) => interval(
+                starts
+                    .iter()
+                    .skip(1)
+                    .map(|s| keys::version_start(Version(*s)))
+                    .collect(),
+                masks,
+            )?,
+            (Lookup::Ints { starts, masks }, KeyKind::Int) => interval(
+                starts.iter().skip(1).map(|s| keys::int(*s)).collect(),
+                masks,
+            )?,
+            (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => tables.push(Positions {
+                fact,
+                n: 2,
+                masks: [
+                    (low(*if_false) | untested, 0),
+                    (low(*if_true) | untested, 0),
+                    (absent_ok, absent_unknown),
+                ]
+                .into(),
+            }),
+            (Lookup::Values { listed, other, .. }, KeyKind::Bool | KeyKind::Enum) => {
+                let variants: Vec<Value> = match ty {
+                    Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
+                    Type::Optional(inner) => match &**inner {
+                        Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let n = if kind == KeyKind::Bool {
+                    2
+                } else {
+                    variants.len()
+                };
+                let mut masks = vec![(low(*other) | untested, 0); n + 1];
+                if let Some(last) = masks.last_mut() {
+                    *last = (absent_ok, absent_unknown);
+                }
+                for (v, m) in listed {
+                    match keys::of(kind, &variants, v) {
+                        // Not a value of the type: no fact holds it.
+                        WIDE => {}
+                        k => {
+                            masks
+                                .get_mut(usize::try_from(k).ok().filter(|k| *k < n)?)?
+                                .0 = low(*m) | untested
+                        }
+                    }
+                }
+                tables.push(Positions {
+                    fact,
+                    n: n as u64,
+                    masks: masks.into(),
+                });
+            }
+            (
+                Lookup::Values { listed, other, .. },
+                KeyKind::None | KeyKind::Int | KeyKind::Version,
+            ) if listed.len() <= 16 => values.push(Values {
+                fact,
+                listed: listed
+                    .iter()
+                    .map(|(v, m)| (v.clone(), low(*m) | untested))
+                    .collect(),
+                other: low(*other) | untested,
+                absent_ok,
+                absent_unknown,
+            }),
+            _ => return None,
+        }
+    }
+    Some(Kernel {
         all,
         shadow: low(plan.shadow),
-        small_versions: Box::new([]),
-        small_ints: Box::new([]),
-        versions: Box::new([]),
-        ints: Box::new([]),
-        bools: Box::new([]),
-        values: Box::new([]),
+        small: small.into(),
+        ranges: ranges.into(),
+        tables: tables.into(),
+        values: values.into(),
         select: RankMasks::new(
             policy,
             &rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
@@ -159,109 +276,57 @@ pub fn build(plan: &Plan, rows: &[Row], policy: HitPolicy, default_rank: u16) ->
                     .fold(0u64, |m, (i, _)| m | 1 << i)
             })
             .collect(),
-    };
-    let (mut versions, mut ints, mut bools, mut values) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for cp in &plan.columns {
-        let tested = low(cp.tested);
-        let untested = all & !tested;
-        let col = Col {
-            fact: cp.fact?,
-            tested,
-            absent_ok: untested | low(cp.absent.0 | cp.absent.1),
-            absent_unknown: low(cp.absent.1) & tested,
-        };
-        let widen = |ms: &[u128]| ms.iter().map(|m| low(*m) | untested).collect();
-        match &cp.lookup {
-            Lookup::Versions { starts, masks } => versions.push(Ranges {
-                col,
-                starts: starts.iter().skip(1).copied().collect(),
-                masks: widen(masks),
-            }),
-            Lookup::Ints { starts, masks } => ints.push(Ranges {
-                col,
-                starts: starts.iter().skip(1).copied().collect(),
-                masks: widen(masks),
-            }),
-            Lookup::Bool { if_true, if_false } => bools.push(Bools {
-                col,
-                if_true: low(*if_true) | untested,
-                if_false: low(*if_false) | untested,
-            }),
-            Lookup::Values { listed, other, .. } if listed.len() <= 16 => values.push(Values {
-                col,
-                listed: listed
-                    .iter()
-                    .map(|(v, m)| (v.clone(), low(*m) | untested))
-                    .collect(),
-                other: low(*other) | untested,
-            }),
-            _ => return None,
-        }
-    }
-    (k.small_versions, k.versions) = split_small(versions, u128::MAX);
-    (k.small_ints, k.ints) = split_small(ints, i64::MAX);
-    k.bools = bools.into();
-    k.values = values.into();
-    Some(k)
-}
-
-/// The columns with a [`Small`] lookup, and the others.
-#[allow(clippy::type_complexity)]
-fn split_small<T: Ord + Copy>(cols: Vec<Ranges<T>>, max: T) -> (Box<[Small<T>]>, Box<[Ranges<T>]>) {
-    let (mut small, mut large) = (Vec::new(), Vec::new());
-    for r in cols {
-        match Small::new(&r, max) {
-            Some(s) => small.push(s),
-            None => large.push(r),
-        }
-    }
-    (small.into(), large.into())
+    })
 }
 
 impl Kernel {
     /// The rows that hold and the rows that are unknown (shadow rows too, unless
-    /// `skip_shadows`), as the plan computes them.
+    /// `skip_shadows`), as the plan computes them; `None` when the facts hold a value
+    /// no key holds exactly (the plan then decides).
     #[inline]
-    pub fn run(&self, facts: &[Value], skip_shadows: bool) -> (u64, u64) {
+    pub fn run(&self, facts: &Facts, skip_shadows: bool) -> Option<(u64, u64)> {
+        if facts.wide {
+            return None;
+        }
+        let keys = &facts.keys;
+        // A fact beyond the keys (facts of another schema) is absent, as for the plan.
+        let key = |f: u32| keys.get(f as usize).copied().unwrap_or(ABSENT);
         let mut alive = if skip_shadows {
             self.all & !self.shadow
         } else {
             self.all
         };
         let mut unknown = 0u64;
-        // An absent value narrows to the rows it does not fail; a value of another
-        // type than the column's (never after checking) makes every tested row unknown.
-        let mut other = |c: &Col, v: Option<&Value>, alive: &mut u64| match v {
-            None | Some(Value::Absent) => {
-                *alive &= c.absent_ok;
-                unknown |= c.absent_unknown;
-            }
-            Some(_) => unknown |= c.tested,
-        };
-        macro_rules! ranges {
-            ($cols:expr, $pat:pat => $x:expr) => {
-                for c in $cols.iter() {
-                    match facts.get(c.col.fact as usize) {
-                        Some($pat) => alive &= c.at($x),
-                        v => other(&c.col, v, &mut alive),
-                    }
-                }
-            };
+        for c in self.small.iter() {
+            let (m, u) = c.at(key(c.fact));
+            alive &= m;
+            unknown |= u;
         }
-        ranges!(self.small_versions, Value::Version(Version(x)) => x);
-        ranges!(self.small_ints, Value::Int(x) => x);
-        ranges!(self.versions, Value::Version(Version(x)) => x);
-        ranges!(self.ints, Value::Int(x) => x);
-        for c in self.bools.iter() {
-            match facts.get(c.col.fact as usize) {
-                Some(Value::Bool(b)) => alive &= if *b { c.if_true } else { c.if_false },
-                v => other(&c.col, v, &mut alive),
+        for c in self.ranges.iter() {
+            let k = key(c.fact);
+            if k == ABSENT {
+                alive &= c.absent_ok;
+                unknown |= c.absent_unknown;
+            } else {
+                let i = c.starts.partition_point(|s| *s <= k);
+                alive &= c.masks.get(i).copied().unwrap_or(0);
             }
+        }
+        for c in self.tables.iter() {
+            let (m, u) = c
+                .masks
+                .get(key(c.fact).min(c.n) as usize)
+                .copied()
+                .unwrap_or((0, 0));
+            alive &= m;
+            unknown |= u;
         }
         for c in self.values.iter() {
-            match facts.get(c.col.fact as usize) {
-                None | Some(Value::Absent) => other(&c.col, None, &mut alive),
+            match facts.values.get(c.fact as usize) {
+                None | Some(Value::Absent) => {
+                    alive &= c.absent_ok;
+                    unknown |= c.absent_unknown;
+                }
                 Some(v) => {
                     alive &= c
                         .listed
@@ -271,14 +336,15 @@ impl Kernel {
                 }
             }
         }
-        (alive & !unknown, alive & unknown)
+        Some((alive & !unknown, alive & unknown))
     }
 
-    /// The outcome, without reasons; `None` when some row is unknown (the caller
-    /// then takes the general path, which reports the missing fact).
+    /// The outcome, without reasons; `None` when some row is unknown or the facts
+    /// hold a value no key holds (the caller then takes the general path, which
+    /// reports the missing fact).
     #[inline]
-    pub fn outcome(&self, facts: &[Value]) -> Option<Outcome> {
-        let (held, mut unknown) = self.run(facts, true);
+    pub fn outcome(&self, facts: &Facts) -> Option<Outcome> {
+        let (held, mut unknown) = self.run(facts, true)?;
         // An unknown row whose rule instance holds through another of its rows is
         // decided (Kleene `or`): only the others send the record to the general path.
         let mut m = unknown;
@@ -302,20 +368,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// The fixed-array lookup gives the searched one's mask for every value, the
-    /// largest included, over every sorted run of up to `SMALL` starts.
+    /// The fixed-array lookup gives the searched one's mask for every key, the
+    /// largest present one included, over every sorted run of up to `SMALL` starts;
+    /// an absent key gives the absent mask.
     #[test]
     fn small_lookups_agree_with_searched_ones() {
-        let col = Col {
-            fact: 0,
-            tested: 0,
-            absent_ok: 0,
-            absent_unknown: 0,
-        };
-        let points = [i64::MIN, -5, 0, 1, 7, i64::MAX - 1, i64::MAX];
-        let mut runs: Vec<Vec<i64>> = vec![Vec::new()];
+        let points = [0, 1, 5, 7, 1 << 63, WIDE - 2, WIDE - 1];
+        let mut runs: Vec<Vec<u64>> = vec![Vec::new()];
         for _ in 0..SMALL {
-            let longer: Vec<Vec<i64>> = runs
+            let longer: Vec<Vec<u64>> = runs
                 .iter()
                 .flat_map(|r| {
                     points
@@ -330,21 +391,20 @@ mod tests {
         runs.dedup();
         for starts in runs {
             let masks: Vec<u64> = (0..=starts.len() as u64).map(|i| 1 << i | 0x100).collect();
-            let r = Ranges {
-                col: col.clone(),
-                starts: starts.clone().into(),
-                masks: masks.into(),
+            let mut m = [0u64; 8];
+            m[..masks.len()].copy_from_slice(&masks);
+            m[SMALL + 1] = 0x8000;
+            let s = Small {
+                fact: 0,
+                starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
+                masks: m,
+                unknowns: [0; 8],
             };
-            let s = Small::new(&r, i64::MAX).unwrap();
-            for x in points.iter().chain(&[-6, 2, 8]) {
-                assert_eq!(s.at(x), r.at(x), "{starts:?} at {x}");
+            for k in points.iter().chain(&[2, 6, 8, (1 << 63) + 1]) {
+                let searched = masks[starts.partition_point(|s| s <= k)];
+                assert_eq!(s.at(*k).0, searched, "{starts:?} at {k}");
             }
+            assert_eq!(s.at(ABSENT).0, 0x8000, "{starts:?} absent");
         }
-        let too_many = Ranges {
-            col,
-            starts: (0..=SMALL as i64).collect(),
-            masks: vec![0; SMALL + 2].into(),
-        };
-        assert!(Small::new(&too_many, i64::MAX).is_none());
     }
 }

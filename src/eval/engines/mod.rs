@@ -61,14 +61,14 @@ pub enum Finder {
 
 impl Finder {
     /// The engine that runs a table.
-    pub fn new(engine: Engine, t: &Table) -> Finder {
+    pub fn new(engine: Engine, program: &Program, t: &Table) -> Finder {
         let plan = match engine {
             Engine::Auto | Engine::Plan => plan::build(&t.rows, &t.columns),
             Engine::Index | Engine::Rows => None,
         };
         match (engine, plan) {
             (Engine::Auto, Some(plan)) => {
-                match kernel::build(&plan, &t.rows, t.policy, t.default_rank) {
+                match kernel::build(program, &plan, &t.rows, t.policy, t.default_rank) {
                     Some(kernel) => Finder::Kernel { kernel, plan },
                     None => Finder::Plan(plan),
                 }
@@ -111,7 +111,7 @@ impl Ready {
     /// Prepares one table.
     pub fn new(program: &Program, table: Arc<Table>, engine: Engine) -> Ready {
         Ready {
-            finder: Finder::new(engine, &table),
+            finder: Finder::new(engine, program, &table),
             json: json::parts(program, &table),
             computed: table.columns.iter().any(|c| !matches!(c, CExpr::Fact(_))),
             always: table.only_when.is_none(),

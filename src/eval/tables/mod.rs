@@ -195,7 +195,7 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
 #[inline]
 pub fn outcome(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
     if let (Finder::Kernel { kernel, .. }, true) = (&t.finder, t.always) {
-        if let Some(o) = kernel.outcome(&facts.values) {
+        if let Some(o) = kernel.outcome(facts) {
             return Ok(o);
         }
     }
