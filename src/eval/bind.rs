@@ -2,7 +2,7 @@
 //! the one-pass scanner for well-formed records, serde for everything else, naming
 //! every error), checked against the declared schema up front.
 
-use super::facts::{finish, finish_in, json_path_of, parse_json, Facts, FactsError};
+use super::facts::{finish_in, json_path_of, parse_json, Facts, FactsError};
 use super::schema::Schema;
 use crate::check::ir::Program;
 use crate::value::describe_json;
@@ -72,8 +72,8 @@ pub fn bind_str(program: &Program, schema: &Schema, text: &str) -> Result<Facts,
     }
     // The common case: well-formed facts, read in one pass. Anything else (and every
     // error) goes through serde, which names the problem.
-    if let Some((values, groups)) = super::scan::scan(schema, text) {
-        if let Ok(facts) = finish(program, schema, values, groups) {
+    if let Some((mut facts, seen)) = super::scan::scan(schema, text) {
+        if finish_in(program, schema, &mut facts, Some(&seen)).is_ok() {
             return Ok(facts);
         }
     }
@@ -91,8 +91,7 @@ pub fn bind_str_into(
     seen: &mut Vec<bool>,
 ) -> Result<(), FactsError> {
     if schema.types.len() == program.facts.len()
-        && super::scan::scan_into(schema, text, &mut facts.values, &mut facts.groups, seen)
-            .is_some()
+        && super::scan::scan_into(schema, text, facts, seen).is_some()
         && finish_in(program, schema, facts, Some(seen)).is_ok()
     {
         return Ok(());

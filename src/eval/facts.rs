@@ -144,8 +144,10 @@ pub(super) fn finish(
     Ok(facts)
 }
 
-/// [`finish`] in place. With `seen`, a slot whose flag is not set counts as absent
-/// whatever it holds (a value of an earlier record, see `scan::scan_into`).
+/// [`finish`] in place. With `seen` (the scanner's), a slot whose flag is not set
+/// counts as absent whatever it holds (a value of an earlier record, see
+/// `scan::scan_into`), and the keys of the slots it set, and `facts.wide`, are the
+/// scanner's; without, every slot is set and its key computed here.
 #[inline]
 pub(super) fn finish_in(
     program: &Program,
@@ -160,29 +162,35 @@ pub(super) fn finish_in(
         wide,
     } = facts;
     keys.resize(values.len(), keys::ABSENT);
-    let mut any_wide = false;
+    // A wide key the scanner wrote for a slot that does not keep its value: `wide` is
+    // then counted again from the keys (never from the scanner: a fact of a group is
+    // only read inside the group's object, which makes the group present).
+    let mut recount = false;
+    if seen.is_none() {
+        *wide = false;
+    }
     let slots = values.iter_mut().zip(keys.iter_mut()).zip(&schema.finish);
-    let mut one = |(slot, key): (&mut Value, &mut u64), def: &Absence, set: bool| {
-        let ok = finish_slot(slot, key, def, set, groups);
-        any_wide |= *key == keys::WIDE;
-        ok
+    let mut one = |(slot, key): (&mut Value, &mut u64), def: &Absence, set: bool, scanned| {
+        finish_slot(slot, key, def, set, groups, scanned, wide, &mut recount)
     };
     let missing = match seen {
         Some(seen) if seen.len() >= schema.finish.len() => slots
             .zip(seen)
-            .position(|((slot, def), set)| !one(slot, def, *set)),
+            .position(|((slot, def), set)| !one(slot, def, *set, true)),
         // Every slot set (binding a tree), or `seen` too short (never): as absent.
         _ => {
             let all = seen.is_none();
             slots.enumerate().position(|(i, (slot, def))| {
                 let set = all || seen.and_then(|s| s.get(i)).copied().unwrap_or(false);
-                !one(slot, def, set)
+                !one(slot, def, set, seen.is_some())
             })
         }
     };
+    if recount {
+        *wide = keys.contains(&keys::WIDE);
+    }
     // Slots past the schema's (never: the binders size them by it) have no key.
-    any_wide |= values.len() > schema.finish.len();
-    *wide = any_wide;
+    *wide |= values.len() > schema.finish.len();
     match missing {
         None => Ok(()),
         Some(i) => {
@@ -198,18 +206,34 @@ pub(super) fn finish_in(
 }
 
 /// One slot of [`finish_in`]: its value stays when the record set it and its group
-/// is there; else it becomes absent or its default. Its key follows. `false`: a
-/// required fact is missing.
+/// is there; else it becomes absent or its default. Its key follows (computed here
+/// unless the scanner wrote it); `wide` is set for a key [`keys::WIDE`] written here,
+/// `recount` when a value the scanner set is dropped. `false`: a required fact is
+/// missing.
 #[inline(always)]
-fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups: &[bool]) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn finish_slot(
+    slot: &mut Value,
+    key: &mut u64,
+    def: &Absence,
+    set: bool,
+    groups: &[bool],
+    scanned: bool,
+    wide: &mut bool,
+    recount: &mut bool,
+) -> bool {
     let group_absent = match def.group {
         None => false,
         Some(g) => !groups.get(g).copied().unwrap_or(false),
     };
     if set && !group_absent && !matches!(slot, Value::Absent) {
-        *key = keys::of(def.kind, &def.variants, slot);
+        if !scanned {
+            *key = keys::of(def.kind, &def.variants, slot);
+            *wide |= *key == keys::WIDE;
+        }
         return true;
     }
+    *recount |= scanned && set;
     *key = keys::ABSENT;
     if !set || group_absent {
         if !matches!(slot, Value::Absent) {
@@ -223,6 +247,7 @@ fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups
         Some(d) => {
             *slot = d.clone();
             *key = def.default_key;
+            *wide |= def.default_key == keys::WIDE;
         }
         None => return !def.required,
     }

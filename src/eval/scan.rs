@@ -9,46 +9,53 @@
 //! text and reports the precise error. Property tests compare both on mutated input.
 
 use super::bytes::{same_bytes, special};
+use super::facts::Facts;
+use super::keys;
 use super::schema::{Child, KeySig, Node, Schema};
 use crate::value::{Type, Value, Version};
 use std::sync::Arc;
 
-/// The values and group presence read from `text`; `None` to let the serde binder decide.
-pub fn scan(schema: &Schema, text: &str) -> Option<(Vec<Value>, Vec<bool>)> {
-    let mut values = Vec::new();
-    let mut groups = Vec::new();
-    scan_into(schema, text, &mut values, &mut groups, &mut Vec::new())?;
-    Some((values, groups))
+/// The values, their keys and group presence read from `text`, defaults not yet
+/// filled in (`facts::finish_in`, with the `seen` flags this returns); `None` to let
+/// the serde binder decide.
+pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<bool>)> {
+    let mut facts = Facts::default();
+    let mut seen = Vec::new();
+    scan_into(schema, text, &mut facts, &mut seen)?;
+    Some((facts, seen))
 }
 
 /// [`scan`] into buffers a previous call filled, reusing what they hold: a value equal
 /// to the one already in its slot (the same interned enum value, the same string) is
 /// kept, a scalar is written over a scalar of its kind, a list the slot owns alone is
-/// refilled in place. `seen[i]` tells whether slot `i` holds this record's value; the
-/// others still hold an earlier record's, and the binder resets them while it fills
-/// in defaults (`facts::finish_in`), in one pass over the slots. On `None` the
-/// buffers hold a partial record.
+/// refilled in place. `seen[i]` tells whether slot `i` holds this record's value (and
+/// its key, `eval::keys`); the others still hold an earlier record's, and the binder
+/// resets them while it fills in defaults (`facts::finish_in`), in one pass over the
+/// slots. `facts.wide` tells whether a key the scanner wrote is [`keys::WIDE`]. On
+/// `None` the buffers hold a partial record.
 pub fn scan_into(
     schema: &Schema,
     text: &str,
-    values: &mut Vec<Value>,
-    groups: &mut Vec<bool>,
+    facts: &mut Facts,
     seen: &mut Vec<bool>,
 ) -> Option<()> {
     let n = schema.types.len();
-    values.resize(n, Value::Absent);
+    facts.values.resize(n, Value::Absent);
+    facts.keys.resize(n, keys::ABSENT);
     seen.clear();
     seen.resize(n, false);
-    groups.clear();
-    groups.resize(schema.groups, false);
+    facts.groups.clear();
+    facts.groups.resize(schema.groups, false);
     let mut s = Scanner {
         text,
         b: text.as_bytes(),
         i: 0,
+        wide: false,
     };
     let mut out = Out {
-        values,
-        groups,
+        values: &mut facts.values,
+        keys: &mut facts.keys,
+        groups: &mut facts.groups,
         seen,
     };
     s.ws();
@@ -60,11 +67,13 @@ pub fn scan_into(
     if s.i != s.b.len() {
         return None;
     }
+    facts.wide = s.wide;
     Some(())
 }
 
 struct Out<'o> {
     values: &'o mut Vec<Value>,
+    keys: &'o mut Vec<u64>,
     groups: &'o mut Vec<bool>,
     seen: &'o mut Vec<bool>,
 }
@@ -73,6 +82,8 @@ struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Whether a key read is [`keys::WIDE`].
+    wide: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -219,7 +230,8 @@ impl<'a> Scanner<'a> {
                     let (ty, interned) = schema.types.get(*id)?;
                     let sigs = schema.enum_sigs.get(*id)?;
                     let slot = out.values.get_mut(*id)?;
-                    self.value(ty, interned, sigs, slot)?;
+                    let key = self.value(ty, interned, sigs, slot)?;
+                    *out.keys.get_mut(*id)? = key;
                     *out.seen.get_mut(*id)? = true;
                 }
                 Some(Child::Object(child, group)) => match self.peek() {
@@ -245,7 +257,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A fact's value, by its type, into `slot`.
+    /// A fact's value, by its type, into `slot`; its key (`eval::keys`).
     #[inline(always)]
     fn value(
         &mut self,
@@ -253,15 +265,15 @@ impl<'a> Scanner<'a> {
         interned: &[Value],
         sigs: &[KeySig],
         slot: &mut Value,
-    ) -> Option<()> {
+    ) -> Option<u64> {
         if self.peek() == b'n' {
             self.literal(b"null")?;
             *slot = Value::Absent;
-            return Some(());
+            return Some(keys::ABSENT);
         }
         // Scalars are written over a scalar of the same kind in place (no drop of
         // the previous record's value to call).
-        *slot = match ty {
+        let (value, key) = match ty {
             Type::Bool => {
                 let v = match self.peek() {
                     b't' => self.literal(b"true").map(|_| true)?,
@@ -271,9 +283,9 @@ impl<'a> Scanner<'a> {
                 match slot {
                     Value::Bool(old) => {
                         *old = v;
-                        return Some(());
+                        return Some(u64::from(v));
                     }
-                    _ => Value::Bool(v),
+                    _ => (Value::Bool(v), u64::from(v)),
                 }
             }
             Type::Int { min } => {
@@ -281,12 +293,14 @@ impl<'a> Scanner<'a> {
                 if min.is_some_and(|m| v < m) {
                     return None;
                 }
+                let key = keys::int(v);
+                self.wide |= key == keys::WIDE;
                 match slot {
                     Value::Int(old) => {
                         *old = v;
-                        return Some(());
+                        return Some(key);
                     }
-                    _ => Value::Int(v),
+                    _ => (Value::Int(v), key),
                 }
             }
             Type::Str { nocase } => {
@@ -305,26 +319,28 @@ impl<'a> Scanner<'a> {
                     _ => false,
                 };
                 if same {
-                    return Some(());
+                    return Some(0);
                 } else if *nocase && s.bytes().any(|b| b.is_ascii_uppercase()) {
                     // Lowercased in its own allocation (a new `Arc` is never shared).
                     let mut lower: Arc<str> = Arc::from(s);
                     if let Some(l) = Arc::get_mut(&mut lower) {
                         l.make_ascii_lowercase();
                     }
-                    Value::Str(lower)
+                    (Value::Str(lower), 0)
                 } else {
-                    Value::str(s)
+                    (Value::str(s), 0)
                 }
             }
             Type::Version => {
                 let v = Version::parse(self.string()?)?;
+                let key = keys::version(v);
+                self.wide |= key == keys::WIDE;
                 match slot {
                     Value::Version(old) => {
                         *old = v;
-                        return Some(());
+                        return Some(key);
                     }
-                    _ => Value::Version(v),
+                    _ => (Value::Version(v), key),
                 }
             }
             Type::Enum(_) => {
@@ -335,17 +351,20 @@ impl<'a> Scanner<'a> {
                     .zip(interned)
                     .position(|(x, v)| *x == sig && (s.len() <= 16 || v.as_text() == Some(s)))?;
                 let v = interned.get(i)?;
+                // The key is the value's position in the type.
+                let key = i as u64;
                 if let (Value::Enum(old), Value::Enum(new)) = (&*slot, v) {
                     if Arc::ptr_eq(old, new) {
-                        return Some(());
+                        return Some(key);
                     }
                 }
-                v.clone()
+                (v.clone(), key)
             }
-            Type::List(inner) => return self.list(inner, interned, sigs, slot),
+            Type::List(inner) => return self.list(inner, interned, sigs, slot).map(|_| 0),
             _ => return None,
         };
-        Some(())
+        *slot = value;
+        Some(key)
     }
 
     /// A list of `inner` values into `slot` (the `[` not yet read).
@@ -379,7 +398,10 @@ impl<'a> Scanner<'a> {
             loop {
                 self.ws();
                 let mut item = Value::Absent;
+                // A list has no key: its items' keys are not the record's.
+                let wide = self.wide;
                 self.value(inner, interned, sigs, &mut item)?;
+                self.wide = wide;
                 if item == Value::Absent {
                     return None;
                 }
@@ -455,13 +477,15 @@ mod tests {
             assert_eq!(facts, fresh(&t), "{t}");
             assert_eq!(facts.values[model], Value::str(&m.to_ascii_lowercase()));
             // The scanner alone gives the same values for the slots it set.
-            let mut values = facts.values.clone();
-            let (mut groups, mut seen) = (Vec::new(), Vec::new());
-            scan_into(&schema, &t, &mut values, &mut groups, &mut seen).unwrap();
+            let mut again = facts.clone();
+            let mut seen = Vec::new();
+            scan_into(&schema, &t, &mut again, &mut seen).unwrap();
             let (scanned, _) = scan(&schema, &t).unwrap();
             for (i, set) in seen.iter().enumerate() {
                 if *set {
-                    assert_eq!(values[i], scanned[i], "{t}: slot {i}");
+                    assert_eq!(again.values[i], scanned.values[i], "{t}: slot {i}");
+                    assert_eq!(again.keys[i], scanned.keys[i], "{t}: key {i}");
+                    assert_eq!(again.keys[i], facts.keys[i], "{t}: key {i}");
                 }
             }
         }
@@ -482,7 +506,7 @@ mod tests {
         let program = policy.program();
         let schema = Schema::new(program);
         let text = include_str!("../../examples/device.json");
-        let (values, groups) = scan(&schema, text).unwrap();
+        let (Facts { values, groups, .. }, _) = scan(&schema, text).unwrap();
         let facts = policy.bind_str(text).unwrap();
         let slow = policy.bind(&serde_json::from_str(text).unwrap()).unwrap();
         assert_eq!(facts, slow);
