@@ -18,8 +18,11 @@ pub struct Facts {
     pub(crate) values: Vec<Value>,
     /// Whether each declared group is present.
     pub(crate) groups: Vec<bool>,
-    /// Each value's key (`eval::keys`), for the kernels.
-    pub(crate) keys: Vec<u64>,
+    /// Each value's key (`eval::keys`), for the kernels: inside the struct for
+    /// programs of up to [`INLINE_KEYS`] facts, so that a kernel reads a record's
+    /// keys where it reads the record, and a fleet of bound records is one run of
+    /// memory (no pointer to follow per record).
+    pub(crate) keys: Keys,
     /// Whether some key is [`keys::WIDE`]: the kernels then leave the record to the
     /// column plan.
     pub(crate) wide: bool,
@@ -42,6 +45,12 @@ impl Facts {
         &self.groups
     }
 }
+
+/// Facts whose keys fit inside [`Facts`] (the bundled policy has 40).
+pub const INLINE_KEYS: usize = 48;
+
+/// The keys of a record's facts.
+pub(crate) type Keys = smallvec::SmallVec<[u64; INLINE_KEYS]>;
 
 /// What is wrong with the facts.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -137,7 +146,7 @@ pub(super) fn finish(
     let mut facts = Facts {
         values,
         groups,
-        keys: Vec::new(),
+        keys: Keys::new(),
         wide: false,
     };
     finish_in(program, schema, &mut facts, None)?;
