@@ -170,7 +170,9 @@ pub(super) fn finish_in(
         keys,
         wide,
     } = facts;
-    keys.resize(values.len(), keys::ABSENT);
+    if keys.len() != values.len() {
+        keys.resize(values.len(), keys::ABSENT);
+    }
     // A wide key the scanner wrote for a slot that does not keep its value: `wide` is
     // then counted again from the keys (never from the scanner: a fact of a group is
     // only read inside the group's object, which makes the group present).

@@ -73,7 +73,7 @@ pub fn scan_into(
 
 struct Out<'o> {
     values: &'o mut Vec<Value>,
-    keys: &'o mut super::facts::Keys,
+    keys: &'o mut [u64],
     groups: &'o mut Vec<bool>,
     seen: &'o mut Vec<bool>,
 }
