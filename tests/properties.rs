@@ -510,3 +510,38 @@ fn assert_writer_agrees(policy: &Policy, facts: &apprules::Facts, tables: &appru
         serde_json::to_string(tables).unwrap()
     );
 }
+
+/// Version ranges reach the largest version: an SDK of 2147483648.0 (2^31, past
+/// which ranges once stopped) still enforces the minimum OS version (it was `allow`).
+#[test]
+fn huge_sdk_versions_still_enforce_conditional_launch() {
+    let policy = PolicyBuilder::new()
+        .bundled()
+        .settings_json(serde_json::json!({
+            "conditional_launch.min_os_version": [{"version": "14.0", "action": "wipe"}]
+        }))
+        .build()
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/device.json")).unwrap();
+    json["device"]["os_version"] = "13.0".into();
+    for sdk in [
+        "7.0.1",
+        "2147483648.0",
+        "4294967295.4294967295.4294967295.4294967295",
+    ] {
+        json["app"]["sdk_version"] = sdk.into();
+        for engine in apprules::eval::engines::Engine::ALL {
+            let policy = policy.with_engine(engine);
+            let facts = policy.bind(&json).unwrap();
+            let tables = policy.evaluate_bound(&facts).unwrap();
+            assert_eq!(
+                tables.decisions["launch"].outcomes[0].as_ref(),
+                "wipe",
+                "sdk {sdk}"
+            );
+            assert_eq!(tables, policy.evaluate_reference(&facts).unwrap());
+            assert_writer_agrees(&policy, &facts, &tables);
+        }
+    }
+}
