@@ -155,8 +155,8 @@ pub(super) fn finish(
 
 /// [`finish`] in place. With `seen` (the scanner's), a slot whose flag is not set
 /// counts as absent whatever it holds (a value of an earlier record, see
-/// `scan::scan_into`), and the keys of the slots it set, and `facts.wide`, are the
-/// scanner's; without, every slot is set and its key computed here.
+/// `scan::scan_into`), and the slots it set hold their keys already; without, every
+/// slot is set and every key is computed here.
 #[inline]
 pub(super) fn finish_in(
     program: &Program,
@@ -173,35 +173,27 @@ pub(super) fn finish_in(
     if keys.len() != values.len() {
         keys.resize(values.len(), keys::ABSENT);
     }
-    // A wide key the scanner wrote for a slot that does not keep its value: `wide` is
-    // then counted again from the keys (never from the scanner: a fact of a group is
-    // only read inside the group's object, which makes the group present).
-    let mut recount = false;
-    if seen.is_none() {
-        *wide = false;
-    }
     let slots = values.iter_mut().zip(keys.iter_mut()).zip(&schema.finish);
-    let mut one = |(slot, key): (&mut Value, &mut u64), def: &Absence, set: bool, scanned| {
-        finish_slot(slot, key, def, set, groups, scanned, wide, &mut recount)
-    };
     let missing = match seen {
         Some(seen) if seen.len() >= schema.finish.len() => slots
             .zip(seen)
-            .position(|((slot, def), set)| !one(slot, def, *set, true)),
+            .position(|(((slot, key), def), set)| !finish_slot(slot, key, def, *set, groups)),
         // Every slot set (binding a tree), or `seen` too short (never): as absent.
         _ => {
             let all = seen.is_none();
-            slots.enumerate().position(|(i, (slot, def))| {
+            slots.enumerate().position(|(i, ((slot, key), def))| {
                 let set = all || seen.and_then(|s| s.get(i)).copied().unwrap_or(false);
-                !one(slot, def, set, seen.is_some())
+                !finish_slot(slot, key, def, set, groups)
             })
         }
     };
-    if recount {
-        *wide = keys.contains(&keys::WIDE);
+    if seen.is_none() {
+        for (key, (v, (ty, _))) in keys.iter_mut().zip(values.iter().zip(&schema.types)) {
+            *key = keys::of(ty, v);
+        }
     }
     // Slots past the schema's (never: the binders size them by it) have no key.
-    *wide |= values.len() > schema.finish.len();
+    *wide = keys::any_wide(keys) || values.len() > schema.finish.len();
     match missing {
         None => Ok(()),
         Some(i) => {
@@ -217,34 +209,17 @@ pub(super) fn finish_in(
 }
 
 /// One slot of [`finish_in`]: its value stays when the record set it and its group
-/// is there; else it becomes absent or its default. Its key follows (computed here
-/// unless the scanner wrote it); `wide` is set for a key [`keys::WIDE`] written here,
-/// `recount` when a value the scanner set is dropped. `false`: a required fact is
-/// missing.
+/// is there; else it becomes absent or its default, and its key with it. `false`: a
+/// required fact is missing.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn finish_slot(
-    slot: &mut Value,
-    key: &mut u64,
-    def: &Absence,
-    set: bool,
-    groups: &[bool],
-    scanned: bool,
-    wide: &mut bool,
-    recount: &mut bool,
-) -> bool {
+fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups: &[bool]) -> bool {
     let group_absent = match def.group {
         None => false,
         Some(g) => !groups.get(g).copied().unwrap_or(false),
     };
     if set && !group_absent && !matches!(slot, Value::Absent) {
-        if !scanned {
-            *key = keys::of(def.kind, &def.variants, slot);
-            *wide |= *key == keys::WIDE;
-        }
         return true;
     }
-    *recount |= scanned && set;
     *key = keys::ABSENT;
     if !set || group_absent {
         if !matches!(slot, Value::Absent) {
@@ -258,7 +233,6 @@ fn finish_slot(
         Some(d) => {
             *slot = d.clone();
             *key = def.default_key;
-            *wide |= def.default_key == keys::WIDE;
         }
         None => return !def.required,
     }

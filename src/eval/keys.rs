@@ -12,10 +12,9 @@
 //!   kernel never decides on facts that hold one (`Facts::wide`), the column plan
 //!   does, on the values.
 //!
-//! Strings, lists and records have no key (0): the kernel reads their values.
+//! Present strings, lists and records have no key (0): the kernel reads their values.
 
 use crate::value::{Type, Value, Version};
-use std::sync::Arc;
 
 /// The key of an absent value.
 pub const ABSENT: u64 = u64::MAX;
@@ -107,22 +106,24 @@ pub fn version_start(v: Version) -> u64 {
     version(Version(a << 96 | b << 64 | x << 32 | y))
 }
 
-/// The key of a value of a fact of `kind`; `variants` are the interned values of its
-/// enumeration (in the type's order).
-#[inline]
-pub fn of(kind: KeyKind, variants: &[Value], v: &Value) -> u64 {
-    match (kind, v) {
-        (KeyKind::None, _) => 0,
+/// The key of a value of a fact of type `ty` (optional or not).
+pub fn of(ty: &Type, v: &Value) -> u64 {
+    match (ty, v) {
+        (Type::Optional(inner), v) => of(inner, v),
         (_, Value::Absent) => ABSENT,
-        (KeyKind::Bool, Value::Bool(b)) => u64::from(*b),
-        (KeyKind::Int, Value::Int(i)) => int(*i),
-        (KeyKind::Version, Value::Version(x)) => version(*x),
-        (KeyKind::Enum, Value::Enum(s)) => variants
-            .iter()
-            .position(|x| matches!(x, Value::Enum(t) if Arc::ptr_eq(t, s) || **t == **s))
-            .map_or(WIDE, |p| p as u64),
+        (Type::Bool, Value::Bool(b)) => u64::from(*b),
+        (Type::Int { .. }, Value::Int(i)) => int(*i),
+        (Type::Version, Value::Version(x)) => version(*x),
+        (Type::Enum(e), Value::Enum(s)) => e.index(s).map_or(WIDE, |p| p as u64),
+        _ if KeyKind::of(ty) == KeyKind::None => 0,
         _ => WIDE,
     }
+}
+
+/// Whether some key is [`WIDE`] (no early exit: a run of compares).
+#[inline]
+pub fn any_wide(keys: &[u64]) -> bool {
+    keys.iter().fold(false, |w, k| w | (*k == WIDE))
 }
 
 #[cfg(test)]
@@ -178,16 +179,25 @@ mod tests {
 
     #[test]
     fn enum_keys_are_positions() {
-        let variants: Vec<Value> = ["low", "mid", "high"]
-            .iter()
-            .map(|v| Value::enum_(v))
-            .collect();
-        assert_eq!(of(KeyKind::Enum, &variants, &variants[2]), 2);
-        assert_eq!(of(KeyKind::Enum, &variants, &Value::enum_("mid")), 1);
-        assert_eq!(of(KeyKind::Enum, &variants, &Value::enum_("other")), WIDE);
-        assert_eq!(of(KeyKind::Enum, &variants, &Value::Absent), ABSENT);
-        assert_eq!(of(KeyKind::Bool, &[], &Value::Int(1)), WIDE);
-        assert_eq!(of(KeyKind::None, &[], &Value::str("x")), 0);
-        assert_eq!(of(KeyKind::Bool, &[], &Value::Bool(true)), 1);
+        let level = Type::Enum(std::sync::Arc::new(crate::value::EnumType::new(
+            None,
+            vec!["low".into(), "mid".into(), "high".into()],
+            true,
+        )));
+        assert_eq!(of(&level, &Value::enum_("high")), 2);
+        assert_eq!(of(&level, &Value::enum_("mid")), 1);
+        assert_eq!(of(&level, &Value::enum_("other")), WIDE);
+        assert_eq!(of(&level, &Value::Absent), ABSENT);
+        assert_eq!(
+            of(&Type::Optional(Box::new(level)), &Value::enum_("low")),
+            0
+        );
+        assert_eq!(of(&Type::Bool, &Value::Int(1)), WIDE);
+        assert_eq!(of(&Type::Str { nocase: false }, &Value::str("x")), 0);
+        assert_eq!(of(&Type::Str { nocase: false }, &Value::Absent), ABSENT);
+        assert_eq!(of(&Type::Bool, &Value::Bool(true)), 1);
+        assert_eq!(of(&Type::Int { min: None }, &Value::Int(-1)), (1 << 63) - 1);
+        assert!(any_wide(&[0, WIDE, ABSENT]));
+        assert!(!any_wide(&[0, ABSENT]));
     }
 }

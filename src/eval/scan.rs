@@ -31,8 +31,7 @@ pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<bool>)> {
 /// refilled in place. `seen[i]` tells whether slot `i` holds this record's value (and
 /// its key, `eval::keys`); the others still hold an earlier record's, and the binder
 /// resets them while it fills in defaults (`facts::finish_in`), in one pass over the
-/// slots. `facts.wide` tells whether a key the scanner wrote is [`keys::WIDE`]. On
-/// `None` the buffers hold a partial record.
+/// slots. On `None` the buffers hold a partial record.
 pub fn scan_into(
     schema: &Schema,
     text: &str,
@@ -50,7 +49,6 @@ pub fn scan_into(
         text,
         b: text.as_bytes(),
         i: 0,
-        wide: false,
     };
     let mut out = Out {
         values: &mut facts.values,
@@ -67,7 +65,6 @@ pub fn scan_into(
     if s.i != s.b.len() {
         return None;
     }
-    facts.wide = s.wide;
     Some(())
 }
 
@@ -82,8 +79,6 @@ struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
-    /// Whether a key read is [`keys::WIDE`].
-    wide: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -294,7 +289,6 @@ impl<'a> Scanner<'a> {
                     return None;
                 }
                 let key = keys::int(v);
-                self.wide |= key == keys::WIDE;
                 match slot {
                     Value::Int(old) => {
                         *old = v;
@@ -334,7 +328,6 @@ impl<'a> Scanner<'a> {
             Type::Version => {
                 let v = Version::parse(self.string()?)?;
                 let key = keys::version(v);
-                self.wide |= key == keys::WIDE;
                 match slot {
                     Value::Version(old) => {
                         *old = v;
@@ -398,10 +391,7 @@ impl<'a> Scanner<'a> {
             loop {
                 self.ws();
                 let mut item = Value::Absent;
-                // A list has no key: its items' keys are not the record's.
-                let wide = self.wide;
                 self.value(inner, interned, sigs, &mut item)?;
-                self.wide = wide;
                 if item == Value::Absent {
                     return None;
                 }

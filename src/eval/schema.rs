@@ -1,7 +1,7 @@
 //! The fact schema as a tree of JSON objects: what both text binders (the scanner
 //! and the serde seeds) walk.
 
-use super::keys::{self, KeyKind};
+use super::keys;
 use crate::check::ir::Program;
 use crate::value::Value;
 
@@ -50,12 +50,8 @@ pub(super) struct Absence {
     pub(super) default: Option<Value>,
     /// Absent without a default is an error.
     pub(super) required: bool,
-    /// How its values become keys (`keys`).
-    pub(super) kind: KeyKind,
-    /// The key of its default.
+    /// The key of its default (`eval::keys`).
     pub(super) default_key: u64,
-    /// Its enumeration's interned values, in the type's order (the keys' positions).
-    pub(super) variants: Vec<Value>,
 }
 
 /// A key's length and its first and last eight bytes: equal signatures of keys of at
@@ -224,23 +220,11 @@ impl Schema {
             .facts
             .values()
             .zip(&types)
-            .map(|(def, (ty, interned))| {
-                let kind = KeyKind::of(ty);
-                Absence {
-                    group: def.group,
-                    default_key: keys::of(
-                        kind,
-                        interned,
-                        def.default.as_ref().unwrap_or(&Value::Absent),
-                    ),
-                    default: def.default.clone(),
-                    required: !def.optional && def.group.is_none(),
-                    kind,
-                    variants: match kind {
-                        KeyKind::Enum => interned.clone(),
-                        _ => Vec::new(),
-                    },
-                }
+            .map(|(def, (ty, _))| Absence {
+                group: def.group,
+                default_key: keys::of(ty, def.default.as_ref().unwrap_or(&Value::Absent)),
+                default: def.default.clone(),
+                required: !def.optional && def.group.is_none(),
             })
             .collect();
         Schema {

@@ -98,6 +98,31 @@ struct Positions {
     masks: Box<[(u64, u64)]>,
 }
 
+impl Positions {
+    /// `n` positions, those of `listed` with their masks, the others `other`; then
+    /// the absent value's masks. `None` for a listed key past the positions (never).
+    fn new(
+        fact: u32,
+        n: usize,
+        other: u64,
+        listed: impl IntoIterator<Item = (u64, u64)>,
+        absent: (u64, u64),
+    ) -> Option<Positions> {
+        let mut masks = vec![(other, 0); n + 1];
+        for (k, m) in listed {
+            masks
+                .get_mut(usize::try_from(k).ok().filter(|k| *k < n)?)?
+                .0 = m;
+        }
+        *masks.last_mut()? = absent;
+        Some(Positions {
+            fact,
+            n: n as u64,
+            masks: masks.into(),
+        })
+    }
+}
+
 /// A column of another type: its listed values and the mask of the others.
 #[derive(Clone, Debug)]
 struct Values {
@@ -194,50 +219,32 @@ pub fn build(
                 starts.iter().skip(1).map(|s| keys::int(*s)).collect(),
                 masks,
             )?,
-            (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => tables.push(Positions {
+            (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => tables.push(Positions::new(
                 fact,
-                n: 2,
-                masks: [
-                    (low(*if_false) | untested, 0),
-                    (low(*if_true) | untested, 0),
-                    (absent_ok, absent_unknown),
-                ]
-                .into(),
-            }),
+                2,
+                0,
+                [
+                    (0, low(*if_false) | untested),
+                    (1, low(*if_true) | untested),
+                ],
+                (absent_ok, absent_unknown),
+            )?),
             (Lookup::Values { listed, other, .. }, KeyKind::Bool | KeyKind::Enum) => {
-                let variants: Vec<Value> = match ty {
-                    Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
-                    Type::Optional(inner) => match &**inner {
-                        Type::Enum(e) => e.variants.iter().map(|v| Value::enum_(v)).collect(),
-                        _ => Vec::new(),
-                    },
-                    _ => Vec::new(),
+                let n = match ty {
+                    Type::Enum(e) => e.variants.len(),
+                    _ => 2,
                 };
-                let n = if kind == KeyKind::Bool {
-                    2
-                } else {
-                    variants.len()
-                };
-                let mut masks = vec![(low(*other) | untested, 0); n + 1];
-                if let Some(last) = masks.last_mut() {
-                    *last = (absent_ok, absent_unknown);
-                }
-                for (v, m) in listed {
-                    match keys::of(kind, &variants, v) {
-                        // Not a value of the type: no fact holds it.
-                        WIDE => {}
-                        k => {
-                            masks
-                                .get_mut(usize::try_from(k).ok().filter(|k| *k < n)?)?
-                                .0 = low(*m) | untested
-                        }
-                    }
-                }
-                tables.push(Positions {
+                tables.push(Positions::new(
                     fact,
-                    n: n as u64,
-                    masks: masks.into(),
-                });
+                    n,
+                    low(*other) | untested,
+                    listed
+                        .iter()
+                        .map(|(v, m)| (keys::of(ty, v), low(*m) | untested))
+                        // Not a value of the type: no fact holds it.
+                        .filter(|(k, _)| *k != WIDE),
+                    (absent_ok, absent_unknown),
+                )?);
             }
             (
                 Lookup::Values { listed, other, .. },
