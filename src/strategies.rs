@@ -81,6 +81,8 @@ fn value_strategy(t: &Type, c: &Constants) -> BoxedStrategy<J> {
             prop_oneof![
                 3 => proptest::sample::select(picks),
                 1 => lo..lo.saturating_add(200_000),
+                // Sums of these overflow: every evaluator must then fail closed alike.
+                1 => (i64::MAX - 2).max(lo)..=i64::MAX,
             ]
             .prop_map(|i| json!(i))
             .boxed()

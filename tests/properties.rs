@@ -545,3 +545,47 @@ fn huge_sdk_versions_still_enforce_conditional_launch() {
         }
     }
 }
+
+/// A condition that contradicts itself is unknown, not false, when its arithmetic
+/// overflows (Kleene logic): the tables fail closed with the interpreter's overflow
+/// error instead of dropping the rule (they once decided it did not fire).
+#[test]
+fn a_self_contradiction_over_overflowing_arithmetic_fails_closed() {
+    let text = r#"
+fact x: int "an integer"
+fact y: int "an integer"
+decision d: priority allow < block "priority"
+rule contra when x + y > 5 and not (x + y > 5) then d = block "never"
+rule plain when x > 3 then d = block "plain"
+"#;
+    let policy = PolicyBuilder::new()
+        .source("t.rules", text)
+        .build()
+        .unwrap();
+    for (x, y, overflows) in [
+        (1, 2, false),
+        (4, 2, false),
+        (i64::MAX, 1, true),
+        (i64::MIN, -1, true),
+    ] {
+        let json = serde_json::json!({"x": x, "y": y});
+        for engine in apprules::eval::engines::Engine::ALL {
+            let policy = policy.with_engine(engine);
+            let facts = policy.bind(&json).unwrap();
+            let tables = policy.evaluate_bound(&facts);
+            assert_eq!(tables, policy.evaluate_reference(&facts), "{json}");
+            match tables {
+                Err(apprules::EvalError::Overflow { rule, .. }) => {
+                    assert!(overflows, "{json}");
+                    assert_eq!(rule, "contra");
+                }
+                Ok(d) => {
+                    assert!(!overflows, "{json}: {d:?}");
+                    assert_writer_agrees(&policy, &facts, &d);
+                }
+                Err(e) => panic!("{json}: {e}"),
+            }
+            assert_eq!(policy.outcome(0, &facts).is_err(), overflows, "{json}");
+        }
+    }
+}

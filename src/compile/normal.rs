@@ -131,8 +131,10 @@ pub(super) fn dnf_raw(f: &F) -> Result<Vec<Vec<(usize, Test)>>, Fault> {
     })
 }
 
-/// Whether a column's value can be absent at evaluation time.
-pub(super) fn may_be_absent(c: &CExpr, program: &Program) -> bool {
+/// Whether a column's value can be unknown at evaluation time: an absent fact, or
+/// integer arithmetic that overflows (Kleene logic: `A and not A` is unknown, not
+/// false, when `A` is).
+pub(super) fn may_be_unknown(c: &CExpr, program: &Program) -> bool {
     match c {
         CExpr::Const(v) => *v == Value::Absent,
         CExpr::Fact(f) => program
@@ -140,8 +142,8 @@ pub(super) fn may_be_absent(c: &CExpr, program: &Program) -> bool {
             .get_index(*f)
             .is_none_or(|(_, d)| (d.optional || d.group.is_some()) && d.default.is_none()),
         CExpr::Group(_) => true,
-        CExpr::Call(_, args) => args.iter().any(|a| may_be_absent(a, program)),
-        CExpr::Arith(_, a, b) => may_be_absent(a, program) || may_be_absent(b, program),
+        CExpr::Call(_, args) => args.iter().any(|a| may_be_unknown(a, program)),
+        CExpr::Arith(..) => true,
         CExpr::Interp(..) => true,
     }
 }
@@ -168,11 +170,11 @@ pub(super) fn simplify(
         match merge_tests(&tests) {
             Some(merged) => out.extend(merged.into_iter().map(|t| (c, t))),
             None => {
-                if !cols.get(c).is_some_and(|e| may_be_absent(e, program)) {
+                if !cols.get(c).is_some_and(|e| may_be_unknown(e, program)) {
                     return None;
                 }
-                // Contradictory on present values, unknown on absent ones: keep the
-                // tests so that both evaluators agree on missing facts.
+                // Contradictory on known values, unknown on absent or overflowing ones:
+                // keep the tests so that both evaluators agree on them.
                 out.extend(tests.into_iter().map(|t| (c, t)));
             }
         }

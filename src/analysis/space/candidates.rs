@@ -13,6 +13,8 @@ pub(super) struct Mentions {
     /// Whether a builtin reads the dimension (string candidates are then built).
     builtin: bool,
     arith: Vec<i64>,
+    /// Integer arithmetic over the dimension (its overflow edges part classes).
+    arith_columns: Vec<CExpr>,
 }
 
 pub(super) fn mention_test(t: &Test, m: &mut Mentions) {
@@ -44,6 +46,7 @@ pub(super) fn mention_column(c: &CExpr, m: &mut Mentions) {
             args.iter().for_each(|a| mention_column(a, m));
         }
         CExpr::Arith(_, a, b) => {
+            m.arith_columns.push(c.clone());
             mention_column(a, m);
             mention_column(b, m);
         }
@@ -89,6 +92,9 @@ pub(super) fn candidates(ty: &Type, m: &Mentions) -> Vec<Value> {
                         }
                     }
                 }
+            }
+            for col in &m.arith_columns {
+                points.extend(overflow_edges(col));
             }
             points.retain(|p| *p >= lo);
             points.sort_unstable();
@@ -164,6 +170,40 @@ pub(super) fn candidates(ty: &Type, m: &Mentions) -> Vec<Value> {
         }
         _ => {}
     }
+    out
+}
+
+/// The integers on either side of where an arithmetic column over one integer
+/// starts to overflow (its value there is unknown, which is a class of its own).
+/// A column of `+`, `-` and `*` over one fact and constants is defined on one
+/// interval of the fact's values: its ends are found by bisection from zero.
+fn overflow_edges(col: &CExpr) -> Vec<i64> {
+    let defined = |x: i64| column_value(col, &Value::Int(x)) != Value::Absent;
+    let Some(seed) = [0, 1, -1].into_iter().find(|x| defined(*x)) else {
+        return Vec::new();
+    };
+    // The last defined value from `seed` towards `end` (in i128: the distance
+    // between the ends does not fit an i64).
+    let edge = |end: i64| -> Option<[i64; 2]> {
+        if defined(end) {
+            return None;
+        }
+        let (mut ok, mut bad) = (i128::from(seed), i128::from(end));
+        while (bad - ok).abs() > 1 {
+            let mid = ok + (bad - ok) / 2;
+            if defined(i64::try_from(mid).ok()?) {
+                ok = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        Some([i64::try_from(ok).ok()?, i64::try_from(bad).ok()?])
+    };
+    let mut out = Vec::new();
+    for [ok, bad] in [edge(i64::MAX), edge(i64::MIN)].into_iter().flatten() {
+        out.extend([ok, bad, ok + (ok - bad).signum()]);
+    }
+    out.push(i64::MAX);
     out
 }
 
