@@ -371,7 +371,7 @@ impl Policy {
         &self,
         text: &str,
         facts: &mut Facts,
-        seen: &mut Vec<bool>,
+        seen: &mut Vec<u64>,
     ) -> Result<(), FactsError> {
         eval::bind::bind_str_into(self.program(), &self.schema, text, facts, seen)
     }
@@ -412,12 +412,12 @@ thread_local! {
     /// [`Policy::evaluate_str_into`] on this thread: their buffers, and values equal
     /// to the previous record's (interned enum values, strings, lists owned alone),
     /// are kept instead of allocated and reference-counted again.
-    static SCRATCH_FACTS: std::cell::RefCell<(Facts, Vec<bool>)> =
+    static SCRATCH_FACTS: std::cell::RefCell<(Facts, Vec<u64>)> =
         std::cell::RefCell::new((Facts::default(), Vec::new()));
 }
 
 /// Runs `f` with this thread's scratch facts (fresh ones if they are in use).
-fn with_scratch_facts<R>(f: impl FnOnce(&mut Facts, &mut Vec<bool>) -> R) -> R {
+fn with_scratch_facts<R>(f: impl FnOnce(&mut Facts, &mut Vec<u64>) -> R) -> R {
     SCRATCH_FACTS.with(|cell| match cell.try_borrow_mut() {
         Ok(mut s) => {
             let (facts, seen) = &mut *s;

@@ -9,61 +9,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-/// A version `major.minor[.build[.revision]]`, compared numerically component by
-/// component, missing components counting as 0 (`14.8` = `14.8.0`).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Version(pub u128);
-
-impl Version {
-    /// Parses `major.minor[.build[.revision]]`: 2 to 4 dot-separated decimal
-    /// components, each below 2^32.
-    pub fn parse(s: &str) -> Option<Version> {
-        let mut packed: u128 = 0;
-        let (mut n, mut c, mut digits) = (0u32, 0u64, 0u32);
-        for &b in s.as_bytes() {
-            match b {
-                b'0'..=b'9' if digits < 10 => {
-                    c = c * 10 + u64::from(b - b'0');
-                    digits += 1;
-                }
-                b'.' if digits > 0 && n < 3 => {
-                    packed |= u128::from(u32::try_from(c).ok()?) << (96 - 32 * n);
-                    (n, c, digits) = (n + 1, 0, 0);
-                }
-                _ => return None,
-            }
-        }
-        if digits == 0 || n == 0 {
-            return None;
-        }
-        packed |= u128::from(u32::try_from(c).ok()?) << (96 - 32 * n);
-        Some(Version(packed))
-    }
-
-    /// The four components.
-    pub fn components(self) -> [u32; 4] {
-        [0, 1, 2, 3].map(|i| (self.0 >> (96 - 32 * i)) as u32)
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = self.components();
-        let keep = match c {
-            [_, _, 0, 0] => 2,
-            [_, _, _, 0] => 3,
-            _ => 4,
-        };
-        let parts: Vec<String> = c[..keep].iter().map(|x| x.to_string()).collect();
-        f.write_str(&parts.join("."))
-    }
-}
-
-impl fmt::Debug for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v{self}")
-    }
-}
+mod version;
+pub use version::Version;
 
 /// An enumeration: its values, and whether they are ordered (`a < b < c`).
 #[derive(Clone, Debug)]
@@ -524,46 +471,4 @@ pub fn decode(j: &serde_json::Value, t: &Type, path: &str) -> Result<Value, Deco
 /// Builds a record value from named fields.
 pub fn record(fields: IndexMap<String, Value>) -> Value {
     Value::Record(Arc::new(fields.into_iter().collect()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Version;
-    use proptest::prelude::*;
-
-    /// The definition: 2 to 4 dot-separated components of 1 to 10 decimal digits,
-    /// each below 2^32.
-    fn reference(s: &str) -> Option<Version> {
-        let parts: Vec<&str> = s.split('.').collect();
-        if !(2..=4).contains(&parts.len()) {
-            return None;
-        }
-        let mut packed = 0u128;
-        for (n, part) in parts.iter().enumerate() {
-            if part.is_empty() || part.len() > 10 || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let c: u32 = part.parse().ok()?;
-            packed |= (c as u128) << (96 - 32 * n);
-        }
-        Some(Version(packed))
-    }
-
-    proptest! {
-        #[test]
-        fn version_parse_follows_the_definition(s in "[0-9.]{0,16}|[0-9]{1,11}\\.[0-9]{1,11}(\\.[0-9]{1,11}){0,3}|[0-9. a-]{0,8}") {
-            prop_assert_eq!(Version::parse(&s), reference(&s), "{}", s);
-        }
-    }
-
-    #[test]
-    fn version_edges() {
-        assert_eq!(Version::parse("4294967295.0"), reference("4294967295.0"));
-        assert!(Version::parse("4294967296.0").is_none());
-        assert!(Version::parse("1.2.3.4.5").is_none());
-        assert!(Version::parse("17").is_none());
-        assert!(Version::parse("17.").is_none());
-        assert!(Version::parse(".1").is_none());
-        assert_eq!(Version::parse("0000000017.4"), reference("0000000017.4"));
-    }
 }

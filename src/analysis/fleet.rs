@@ -235,7 +235,7 @@ fn outcome_text(p: &Policy, d: usize, o: &crate::Outcome) -> String {
 struct Scratch {
     old: crate::Facts,
     new: crate::Facts,
-    seen: Vec<bool>,
+    seen: Vec<u64>,
     /// The two decisions' JSON, for `--changed`.
     a: Vec<u8>,
     b: Vec<u8>,

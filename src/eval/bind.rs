@@ -88,7 +88,7 @@ pub fn bind_str_into(
     schema: &Schema,
     text: &str,
     facts: &mut Facts,
-    seen: &mut Vec<bool>,
+    seen: &mut Vec<u64>,
 ) -> Result<(), FactsError> {
     if schema.types.len() == program.facts.len()
         && super::scan::scan_into(schema, text, facts, seen).is_some()

@@ -153,16 +153,17 @@ pub(super) fn finish(
     Ok(facts)
 }
 
-/// [`finish`] in place. With `seen` (the scanner's), a slot whose flag is not set
-/// counts as absent whatever it holds (a value of an earlier record, see
-/// `scan::scan_into`), and the slots it set hold their keys already; without, every
-/// slot is set and every key is computed here.
+/// [`finish`] in place. With `seen` (the scanner's bits, `scan::scan_into`), only the
+/// slots whose bit is clear are visited: they count as absent whatever they hold (a
+/// value of an earlier record), while a slot whose bit is set holds this record's
+/// value, of a group that is present, and its key. Without, every slot is visited and
+/// every key is computed here.
 #[inline]
 pub(super) fn finish_in(
     program: &Program,
     schema: &Schema,
     facts: &mut Facts,
-    seen: Option<&[bool]>,
+    seen: Option<&[u64]>,
 ) -> Result<(), FactsError> {
     let Facts {
         values,
@@ -173,27 +174,22 @@ pub(super) fn finish_in(
     if keys.len() != values.len() {
         keys.resize(values.len(), keys::ABSENT);
     }
-    let slots = values.iter_mut().zip(keys.iter_mut()).zip(&schema.finish);
     let missing = match seen {
-        Some(seen) if seen.len() >= schema.finish.len() => slots
-            .zip(seen)
-            .position(|(((slot, key), def), set)| !finish_slot(slot, key, def, *set, groups)),
-        // Every slot set (binding a tree), or `seen` too short (never): as absent.
-        _ => {
-            let all = seen.is_none();
-            slots.enumerate().position(|(i, ((slot, key), def))| {
-                let set = all || seen.and_then(|s| s.get(i)).copied().unwrap_or(false);
-                !finish_slot(slot, key, def, set, groups)
-            })
+        Some(seen) => finish_unseen(values, keys, &schema.finish, seen, groups),
+        None => {
+            let missing = values
+                .iter_mut()
+                .zip(keys.iter_mut())
+                .zip(&schema.finish)
+                .position(|((slot, key), def)| !finish_slot(slot, key, def, true, groups));
+            for (key, (v, (ty, _))) in keys.iter_mut().zip(values.iter().zip(&schema.types)) {
+                *key = keys::of(ty, v);
+            }
+            missing
         }
     };
-    if seen.is_none() {
-        for (key, (v, (ty, _))) in keys.iter_mut().zip(values.iter().zip(&schema.types)) {
-            *key = keys::of(ty, v);
-        }
-    }
     // Slots past the schema's (never: the binders size them by it) have no key.
-    *wide = keys::any_wide(keys) || values.len() > schema.finish.len();
+    *wide = keys::any_wide(keys) || values.len() != schema.finish.len();
     match missing {
         None => Ok(()),
         Some(i) => {
@@ -206,6 +202,39 @@ pub(super) fn finish_in(
             })
         }
     }
+}
+
+/// The slots whose bit is clear in `seen`, made absent or their default: the first
+/// required one missing, if any (or the first slot the buffers lack: never, the
+/// scanner sizes them by the schema).
+#[inline]
+fn finish_unseen(
+    values: &mut [Value],
+    keys: &mut [u64],
+    defs: &[Absence],
+    seen: &[u64],
+    groups: &[bool],
+) -> Option<usize> {
+    for (w, base) in (0..defs.len()).step_by(64).enumerate() {
+        let valid = match defs.len() - base {
+            n @ 0..=63 => (1u64 << n) - 1,
+            _ => u64::MAX,
+        };
+        let mut unseen = !seen.get(w).copied().unwrap_or(0) & valid;
+        while unseen != 0 {
+            let i = base + unseen.trailing_zeros() as usize;
+            unseen &= unseen - 1;
+            let (Some(slot), Some(key), Some(def)) =
+                (values.get_mut(i), keys.get_mut(i), defs.get(i))
+            else {
+                return Some(i);
+            };
+            if !finish_slot(slot, key, def, false, groups) {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 /// One slot of [`finish_in`]: its value stays when the record set it and its group

@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// The values, their keys and group presence read from `text`, defaults not yet
 /// filled in (`facts::finish_in`, with the `seen` flags this returns); `None` to let
 /// the serde binder decide.
-pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<bool>)> {
+pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<u64>)> {
     let mut facts = Facts::default();
     let mut seen = Vec::new();
     scan_into(schema, text, &mut facts, &mut seen)?;
@@ -28,21 +28,23 @@ pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<bool>)> {
 /// [`scan`] into buffers a previous call filled, reusing what they hold: a value equal
 /// to the one already in its slot (the same interned enum value, the same string) is
 /// kept, a scalar is written over a scalar of its kind, a list the slot owns alone is
-/// refilled in place. `seen[i]` tells whether slot `i` holds this record's value (and
-/// its key, `eval::keys`); the others still hold an earlier record's, and the binder
-/// resets them while it fills in defaults (`facts::finish_in`), in one pass over the
-/// slots. On `None` the buffers hold a partial record.
+/// refilled in place. Bit `i` of `seen` (bit `i % 64` of word `i / 64`) tells whether
+/// slot `i` holds a value of this record, not null (and its key, `eval::keys`); the
+/// others are absent or still hold an earlier record's, and the binder resets them
+/// while it fills in defaults (`facts::finish_in`), visiting only them. A slot with
+/// its bit set is of a group that is present (its object was read). On `None` the
+/// buffers hold a partial record.
 pub fn scan_into(
     schema: &Schema,
     text: &str,
     facts: &mut Facts,
-    seen: &mut Vec<bool>,
+    seen: &mut Vec<u64>,
 ) -> Option<()> {
     let n = schema.types.len();
     facts.values.resize(n, Value::Absent);
     facts.keys.resize(n, keys::ABSENT);
     seen.clear();
-    seen.resize(n, false);
+    seen.resize(n.div_ceil(64), 0);
     facts.groups.clear();
     facts.groups.resize(schema.groups, false);
     let mut s = Scanner {
@@ -72,7 +74,7 @@ struct Out<'o> {
     values: &'o mut Vec<Value>,
     keys: &'o mut [u64],
     groups: &'o mut Vec<bool>,
-    seen: &'o mut Vec<bool>,
+    seen: &'o mut [u64],
 }
 
 struct Scanner<'a> {
@@ -117,6 +119,17 @@ impl<'a> Scanner<'a> {
         self.i = start + n + 1;
         // Quotes are ASCII: slicing between them keeps the text valid UTF-8.
         self.text.get(start..start + n)
+    }
+
+    /// A version string (digits and dots only, no escapes): read in one pass, with
+    /// no search for the string's end first.
+    #[inline]
+    fn version(&mut self) -> Option<Version> {
+        self.eat(b'"')?;
+        let (v, n) = Version::parse_prefix(self.b.get(self.i..)?)?;
+        self.i += n;
+        self.eat(b'"')?;
+        Some(v)
     }
 
     /// When the next key is, byte for byte, child `guess`'s name in quotes: reads it
@@ -227,7 +240,9 @@ impl<'a> Scanner<'a> {
                     let slot = out.values.get_mut(*id)?;
                     let key = self.value(ty, interned, sigs, slot)?;
                     *out.keys.get_mut(*id)? = key;
-                    *out.seen.get_mut(*id)? = true;
+                    if key != keys::ABSENT {
+                        *out.seen.get_mut(*id >> 6)? |= 1 << (*id & 63);
+                    }
                 }
                 Some(Child::Object(child, group)) => match self.peek() {
                     b'n' if child.leaf.is_none() => self.literal(b"null")?,
@@ -326,7 +341,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Type::Version => {
-                let v = Version::parse(self.string()?)?;
+                let v = self.version()?;
                 let key = keys::version(v);
                 match slot {
                     Value::Version(old) => {
@@ -370,15 +385,10 @@ impl<'a> Scanner<'a> {
         slot: &mut Value,
     ) -> Option<()> {
         self.eat(b'[')?;
-        // Refill a list this slot owns alone; otherwise start a new one.
+        // Refill a list this slot owns alone, item over item (an item equal to the
+        // one it replaces is kept: no allocation); otherwise start a new one.
         let mut owned = match std::mem::replace(slot, Value::Absent) {
-            Value::List(mut l) => match Arc::get_mut(&mut l) {
-                Some(items) => {
-                    items.clear();
-                    Some(l)
-                }
-                None => None,
-            },
+            Value::List(mut l) => Arc::get_mut(&mut l).is_some().then_some(l),
             _ => None,
         };
         let mut fresh = Vec::new();
@@ -386,16 +396,20 @@ impl<'a> Scanner<'a> {
             Some(items) => items,
             None => &mut fresh,
         };
+        let mut count = 0;
         self.ws();
         if self.eat(b']').is_none() {
             loop {
                 self.ws();
-                let mut item = Value::Absent;
-                self.value(inner, interned, sigs, &mut item)?;
-                if item == Value::Absent {
+                if count == items.len() {
+                    items.push(Value::Absent);
+                }
+                let item = items.get_mut(count)?;
+                self.value(inner, interned, sigs, item)?;
+                if matches!(item, Value::Absent) {
                     return None;
                 }
-                items.push(item);
+                count += 1;
                 self.ws();
                 match self.peek() {
                     b',' => self.i += 1,
@@ -407,6 +421,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+        items.truncate(count);
         *slot = match owned {
             Some(l) => Value::List(l),
             None => Value::List(Arc::new(fresh)),
@@ -471,8 +486,8 @@ mod tests {
             let mut seen = Vec::new();
             scan_into(&schema, &t, &mut again, &mut seen).unwrap();
             let (scanned, _) = scan(&schema, &t).unwrap();
-            for (i, set) in seen.iter().enumerate() {
-                if *set {
+            for i in 0..again.values.len() {
+                if seen[i >> 6] & (1 << (i & 63)) != 0 {
                     assert_eq!(again.values[i], scanned.values[i], "{t}: slot {i}");
                     assert_eq!(again.keys[i], scanned.keys[i], "{t}: key {i}");
                     assert_eq!(again.keys[i], facts.keys[i], "{t}: key {i}");
