@@ -1,10 +1,10 @@
 //! JSON text in, decisions out, over the 1,000 distinct records of the `distinct_1k/`
 //! benchmarks (`benches/common/distinct.rs` on `examples/device.json` without its
 //! request), for callgrind:
-//! `cargo run --release --example text_distinct -- N launch|all|serde`.
+//! `cargo run --release --example text_distinct -- N launch|all|bind|serde`.
 //! `launch` writes the launch decision of the 12-row policy as JSON
 //! (`text_to_launch_json`), `all` every decision (`text_to_all_decisions_json`),
-//! `serde` reads the launch facts into a struct with serde (the baseline's parse;
+//! `bind` only binds the facts (the scanner and the defaults), `serde` reads the launch facts into a struct with serde (the baseline's parse;
 //! its seven comparisons are left out). Run it with `N` and with 0 and subtract: the
 //! rest is the startup.
 #[path = "../benches/common/distinct.rs"]
@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let mut out = Vec::with_capacity(4096);
+    let (mut scratch, mut seen) = (apprules::Facts::default(), Vec::new());
     let mut bytes = 0usize;
     let start = std::time::Instant::now();
     for i in 0..n {
@@ -54,6 +55,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             "launch" => launch.evaluate_str_into(text, &mut out)?,
+            "outcomes" => {
+                policy.bind_str_into(text, &mut scratch, &mut seen)?;
+                for d in 0..3 {
+                    if let Ok(apprules::Outcome::One(o)) = policy.outcome(d, &scratch) {
+                        bytes += o as usize;
+                    }
+                }
+            }
+            "bind" => {
+                policy.bind_str_into(text, &mut scratch, &mut seen)?;
+                bytes += scratch.values().len();
+            }
             _ => policy.evaluate_str_into(text, &mut out)?,
         }
         bytes += out.len();

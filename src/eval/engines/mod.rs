@@ -9,6 +9,7 @@
 //! engines force one on every table where it applies, so that tests and properties
 //! run against each.
 
+pub mod firsts;
 pub mod index;
 pub mod json;
 pub mod kernel;
@@ -17,6 +18,7 @@ pub mod plan;
 use crate::check::ir::Program;
 use crate::compile::{CExpr, Compiled, Table, Test};
 use crate::value::Value;
+use firsts::Firsts;
 use index::{Index, INDEX_MIN_ROWS};
 use json::JsonParts;
 use kernel::Kernel;
@@ -105,6 +107,8 @@ pub struct Ready {
     pub when_group: Option<usize>,
     /// Whether the decision names a default outcome (given when no rule fires).
     pub has_default: bool,
+    /// Its rule instances from row masks (tables of at most 128 rows).
+    pub firsts: Option<Firsts>,
 }
 
 impl Ready {
@@ -120,6 +124,7 @@ impl Ready {
                 .decisions
                 .get_index(table.decision)
                 .is_some_and(|(_, d)| matches!(d.default, Some(Value::Enum(_)))),
+            firsts: Firsts::new(&table),
             table,
         }
     }

@@ -2,6 +2,7 @@
 //! escaped once; the result path where outputs need it.
 
 use super::*;
+use crate::eval::engines::firsts::Found;
 use crate::semantics::outcome::Selection;
 use smallvec::SmallVec;
 
@@ -40,17 +41,19 @@ pub(super) enum Simple<'t> {
 }
 
 /// The rules that fired, in order, shadow rows included: each instance's first row,
-/// by index. A few, most often: up to sixteen stay on the stack (no allocation per
-/// decision), in as many bytes as four references would take.
+/// by index, as a mask when the table has one (`engines::firsts`), else a list. A
+/// few, most often: up to sixteen stay on the stack (no allocation per decision).
 pub(super) struct Fired<'t> {
     table: &'t Ready,
+    mask: u128,
     rows: SmallVec<[u32; 16]>,
 }
 
 impl<'t> Fired<'t> {
-    fn new(table: &'t Ready) -> Fired<'t> {
+    fn new(table: &'t Ready, mask: u128) -> Fired<'t> {
         Fired {
             table,
+            mask,
             rows: SmallVec::new(),
         }
     }
@@ -58,9 +61,9 @@ impl<'t> Fired<'t> {
     /// Each rule that fired: its first row's index, and the row.
     pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &'t Row)> + '_ {
         let rows = &self.table.rows;
-        self.rows
-            .iter()
-            .filter_map(move |&i| Some((i as usize, rows.get(i as usize)?)))
+        set_bits(self.mask)
+            .chain(self.rows.iter().map(|&i| i as usize))
+            .filter_map(move |i| Some((i, rows.get(i)?)))
     }
 }
 
@@ -70,10 +73,42 @@ pub(super) fn simple<'t>(
     t: &'t Ready,
     facts: &Facts,
 ) -> Result<Simple<'t>, EvalError> {
+    // The kernel's masks straight to the instances, with no column cache to set up,
+    // when the decision is always taken or taken on a group's presence; an unknown
+    // instance, or facts the kernel leaves to the plan, take the general path.
+    if let (Finder::Kernel { kernel, .. }, Some(firsts)) = (&t.finder, &t.firsts) {
+        let taken = match t.when_group {
+            Some(g) => Some(facts.groups.get(g).copied().unwrap_or(false)),
+            None => t.always.then_some(true),
+        };
+        match taken {
+            Some(false) => return Ok(Simple::NotTaken),
+            Some(true) => {
+                if let Some((held, unknown)) = kernel.run(facts, false) {
+                    match firsts.fired(u128::from(held), u128::from(unknown)) {
+                        Found::Rows(m) => return Ok(Simple::Fired(Fired::new(t, m))),
+                        Found::Full => return Ok(Simple::Full),
+                        Found::Unknown(_) => {}
+                    }
+                }
+            }
+            None => {}
+        }
+    }
     let taken = when_taken(c, t, facts, |cols| {
         // The engines that give masks: instances straight from the row masks (a
         // masked table has at most 128 rows, so its instances fit in a `u128`).
         if let Some((held, unknown)) = cols.masks(false) {
+            if let Some(firsts) = &t.firsts {
+                return match firsts.fired(held, unknown) {
+                    Found::Rows(m) => Ok(Simple::Fired(Fired::new(t, m))),
+                    Found::Full => Ok(Simple::Full),
+                    Found::Unknown(r) => {
+                        let inst = t.rows.get(r).map_or(0, |r| r.instance as usize);
+                        Err(missing(cols, t, inst))
+                    }
+                };
+            }
             if let (Some(h), Some(u)) = (instance_mask(t, held), instance_mask(t, unknown)) {
                 let state = |inst: usize| match h >> inst & 1 {
                     1 => Tri::True,
@@ -97,7 +132,7 @@ fn fired<'t>(
     t: &'t Ready,
     states: impl Iterator<Item = (usize, Tri)>,
 ) -> Result<Simple<'t>, EvalError> {
-    let mut fired = Fired::new(t);
+    let mut fired = Fired::new(t, 0);
     for (inst, state) in states {
         let Some(&first) = t.instance_rows.get(inst) else {
             continue;
