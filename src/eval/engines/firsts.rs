@@ -15,8 +15,10 @@ use crate::compile::Table;
 pub struct Firsts {
     /// The rows that are the first of their instance.
     own: u128,
-    /// Each row's instance's first row.
-    first: Vec<u8>,
+    /// Rows `r` such that rows `r`, `r - 1`, … `r - 2^k + 1` are all not the first
+    /// of their instance (row `r - 2^k` is then of `r`'s instance), for each `k`
+    /// up to the longest instance's.
+    runs: Vec<u128>,
     /// First rows of the instances whose first row is a shadow row (an unknown one
     /// never decides).
     shadow: u128,
@@ -67,44 +69,61 @@ impl Firsts {
         if rows.len() > 128 || !instance_rows.is_sorted_by(|a, b| a < b) {
             return None;
         }
-        let mut f = Firsts {
-            own: 0,
-            first: Vec::with_capacity(rows.len()),
-            shadow: 0,
-            outputs: 0,
-        };
+        let count = rows.len();
+        // An instance's rows must be one run, from its first row.
+        let mut own = 0u128;
+        let mut previous: Option<usize> = None;
+        let (mut shadow, mut outputs) = (0u128, 0u128);
+        let (mut longest, mut length) = (0usize, 0usize);
         for (i, row) in rows.enumerate() {
             let first = *instance_rows.get(row.instance)? as usize;
-            if first > i {
-                return None;
-            }
-            f.first.push(u8::try_from(first).ok()?);
             if first == i {
-                f.own |= 1 << i;
-                if row.shadow {
-                    f.shadow |= 1 << i;
-                }
-                if row.outputs {
-                    f.outputs |= 1 << i;
-                }
+                own |= 1 << i;
+                shadow |= u128::from(row.shadow) << i;
+                outputs |= u128::from(row.outputs) << i;
+                length = 1;
+            } else if previous != Some(row.instance) {
+                return None;
+            } else {
+                length += 1;
             }
+            longest = longest.max(length);
+            previous = Some(row.instance);
         }
+        let all = if count >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << count) - 1
+        };
+        let mut runs = Vec::new();
+        let mut run = !own & all;
+        let mut span = 1;
+        while span < longest {
+            runs.push(run);
+            run &= run << span;
+            span *= 2;
+        }
+        let f = Firsts {
+            own,
+            runs,
+            shadow,
+            outputs,
+        };
         Some(f)
     }
 
-    /// The first rows of the instances with a row in `rows`.
+    /// The first rows of the instances with a row in `rows`: each row's bit carried
+    /// down its instance's run, doubling the distance at each step (a segmented
+    /// scan; no branch on the rows).
     #[inline]
     pub fn of(&self, rows: u128) -> u128 {
-        let mut firsts = rows & self.own;
-        let mut rest = rows & !self.own;
-        while rest != 0 {
-            let r = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            if let Some(&f) = self.first.get(r) {
-                firsts |= 1 << f;
-            }
+        let mut x = rows;
+        let mut span = 1;
+        for run in &self.runs {
+            x |= (x & run) >> span;
+            span *= 2;
         }
-        firsts
+        x & self.own
     }
 
     /// The rules that fired, from the rows that held and the rows that were unknown
@@ -150,42 +169,49 @@ mod tests {
         Found::Rows(fired)
     }
 
-    /// Tables as the compiler assembles them: instances of one to four rows in
-    /// order, 1 to 128 rows in all; the kind of each row; masks of held and unknown
+    /// Tables as the compiler assembles them: instances of one to four rows (up to
+    /// 70 now and then) in order, 1 to 128 rows in all; the kind of each row; masks of held and unknown
     /// rows (the kernel's are disjoint, the plan's too).
     fn table() -> impl Strategy<Value = (Vec<u32>, Vec<RowKind>, u128, u128)> {
-        proptest::collection::vec((1usize..=4, any::<bool>(), any::<bool>()), 1..=64)
-            .prop_flat_map(|instances| {
-                let mut instance_rows = Vec::new();
-                let mut rows = Vec::new();
-                for (inst, (n, shadow, outputs)) in instances.into_iter().enumerate() {
-                    if rows.len() + n > 128 {
-                        break;
-                    }
-                    instance_rows.push(rows.len() as u32);
-                    for _ in 0..n {
-                        rows.push(RowKind {
-                            instance: inst,
-                            shadow,
-                            outputs,
-                        });
-                    }
+        proptest::collection::vec(
+            (
+                prop_oneof![4 => 1usize..=4, 1 => 1usize..=70],
+                any::<bool>(),
+                any::<bool>(),
+            ),
+            1..=64,
+        )
+        .prop_flat_map(|instances| {
+            let mut instance_rows = Vec::new();
+            let mut rows = Vec::new();
+            for (inst, (n, shadow, outputs)) in instances.into_iter().enumerate() {
+                if rows.len() + n > 128 {
+                    break;
                 }
-                let n = rows.len();
-                let all = if n == 128 {
-                    u128::MAX
-                } else {
-                    (1u128 << n) - 1
-                };
-                let sparse = move |x: u128, y: u128| x & y & all;
-                (
-                    Just(instance_rows),
-                    Just(rows),
-                    (any::<u128>(), any::<u128>()).prop_map(move |(a, b)| sparse(a, b)),
-                    (any::<u128>(), any::<u128>()).prop_map(move |(a, b)| sparse(a, b)),
-                )
-            })
-            .prop_map(|(ir, rows, held, unknown)| (ir, rows, held, unknown & !held))
+                instance_rows.push(rows.len() as u32);
+                for _ in 0..n {
+                    rows.push(RowKind {
+                        instance: inst,
+                        shadow,
+                        outputs,
+                    });
+                }
+            }
+            let n = rows.len();
+            let all = if n == 128 {
+                u128::MAX
+            } else {
+                (1u128 << n) - 1
+            };
+            let sparse = move |x: u128, y: u128| x & y & all;
+            (
+                Just(instance_rows),
+                Just(rows),
+                (any::<u128>(), any::<u128>()).prop_map(move |(a, b)| sparse(a, b)),
+                (any::<u128>(), any::<u128>()).prop_map(move |(a, b)| sparse(a, b)),
+            )
+        })
+        .prop_map(|(ir, rows, held, unknown)| (ir, rows, held, unknown & !held))
     }
 
     proptest! {
@@ -211,5 +237,7 @@ mod tests {
         // A row before its instance's first row.
         assert!(Firsts::of_rows(&[0, 2], [row(0), row(1), row(1)].into_iter()).is_none());
         assert!(Firsts::of_rows(&[0, 1], [row(0), row(1), row(1)].into_iter()).is_some());
+        // An instance in two runs.
+        assert!(Firsts::of_rows(&[0, 1], [row(0), row(1), row(0)].into_iter()).is_none());
     }
 }
