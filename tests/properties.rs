@@ -440,15 +440,7 @@ rule mid when x > 5 and x < 9223372036854775807 then d = warn "mid"
 rule wide when v >= 1.65536 and v < 2.0.70000 then d = block "wide"
 rule high when v > 65535.65535.65535.65534 then d = warn "high"
 "#;
-    let policy = PolicyBuilder::new()
-        .source("t.rules", text)
-        .build()
-        .unwrap();
-    assert!(policy
-        .prepared()
-        .tables
-        .iter()
-        .all(|t| matches!(t.finder, Finder::Kernel { .. })));
+    let policy = kernel_policy(text);
     let ints = [
         i64::MIN,
         0,
@@ -499,6 +491,20 @@ rule high when v > 65535.65535.65535.65534 then d = warn "high"
     }
     // The rules fire: the records are not all allowed.
     assert!(seen > 100, "{seen}");
+}
+
+/// The policy of `text`, every table of which has a kernel.
+fn kernel_policy(text: &str) -> Policy {
+    let policy = PolicyBuilder::new()
+        .source("t.rules", text)
+        .build()
+        .unwrap();
+    assert!(policy
+        .prepared()
+        .tables
+        .iter()
+        .all(|t| matches!(t.finder, Finder::Kernel { .. })));
+    policy
 }
 
 /// The direct JSON writer writes what serde_json writes for the full result.
@@ -588,4 +594,72 @@ rule plain when x > 3 then d = block "plain"
             assert_eq!(policy.outcome(0, &facts).is_err(), overflows, "{json}");
         }
     }
+}
+
+/// Keys sit in `u64`s or in bytes by type (`eval::keys::layout`): booleans and enums
+/// of up to 253 values in bytes, larger enums in `u64`s. Enums on both sides of that
+/// edge, optional ones, and booleans, mixed with integers: every table has a kernel,
+/// and every engine, the fast outcome and the JSON writer agree with the interpreter
+/// on every value of every fact and on its absence.
+#[test]
+fn byte_and_word_keys_decide_as_the_interpreter() {
+    let sizes = [2usize, 252, 253, 254, 300];
+    let mut text = String::new();
+    for n in sizes {
+        let variants: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+        text += &format!("fact e{n}: optional {} \"an enum\"\n", variants.join(" | "));
+    }
+    text += "fact b: optional bool \"a boolean\"\nfact x: int \"an integer\"\n";
+    text += "decision d: priority allow < warn < block \"priority\"\n";
+    for n in sizes {
+        let (a, z) = (n / 2, n - 1);
+        text += &format!(
+            "rule hi{n} when e{n} in [v{a}, v{z}] and x > 3 then d = block \"hi\"\n\
+             rule lo{n} when e{n} == v0 or b then d = warn \"lo\"\n"
+        );
+    }
+    let policy = kernel_policy(&text);
+    let mut decided = std::collections::BTreeMap::new();
+    for n in sizes {
+        let values: Vec<serde_json::Value> = [0, 1, n / 2, n - 2, n - 1]
+            .iter()
+            .map(|i| format!("v{i}").into())
+            .chain([serde_json::Value::Null])
+            .collect();
+        for e in &values {
+            for b in [true.into(), false.into(), serde_json::Value::Null] {
+                for x in [0, 4] {
+                    let mut json = serde_json::json!({"b": b, "x": x});
+                    for m in sizes {
+                        json[format!("e{m}")] = if m == n { e.clone() } else { "v1".into() };
+                    }
+                    for engine in apprules::eval::engines::Engine::ALL {
+                        let policy = policy.with_engine(engine);
+                        let facts = policy.bind(&json).unwrap();
+                        let tables = policy.evaluate_bound(&facts);
+                        assert_eq!(tables, policy.evaluate_reference(&facts), "{json}");
+                        let Ok(tables) = tables else {
+                            // A missing fact the rule needs: an error on every path.
+                            assert!(policy.outcome(0, &facts).is_err(), "{json}");
+                            assert!(policy.write_json(&facts, &mut Vec::new()).is_err());
+                            *decided.entry("error".to_string()).or_insert(0) += 1;
+                            continue;
+                        };
+                        let def = &policy.program().decisions["d"];
+                        let got = &tables.decisions["d"].outcomes[0];
+                        let want = def.outcomes.index(got).unwrap();
+                        assert_eq!(
+                            policy.outcome(0, &facts).unwrap(),
+                            apprules::eval::tables::Outcome::One(want as u16),
+                            "{json}"
+                        );
+                        assert_writer_agrees(&policy, &facts, &tables);
+                        *decided.entry(got.to_string()).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Every outcome is reached, and the error.
+    assert_eq!(decided.len(), 4, "{decided:?}");
 }

@@ -19,10 +19,10 @@ pub struct Facts {
     /// Whether each declared group is present.
     pub(crate) groups: Vec<bool>,
     /// Each value's key (`eval::keys`), for the kernels: inside the struct for
-    /// programs of up to [`INLINE_KEYS`] facts, so that a kernel reads a record's
-    /// keys where it reads the record, and a fleet of bound records is one run of
-    /// memory (no pointer to follow per record).
-    pub(crate) keys: Keys,
+    /// programs of up to `keys::INLINE_WIDE` and `keys::INLINE_NARROW` keys, so that
+    /// a kernel reads a record's keys where it reads the record, and a fleet of bound
+    /// records is one run of memory (no pointer to follow per record).
+    pub(crate) keys: keys::Keys,
     /// Whether some key is [`keys::WIDE`]: the kernels then leave the record to the
     /// column plan.
     pub(crate) wide: bool,
@@ -45,12 +45,6 @@ impl Facts {
         &self.groups
     }
 }
-
-/// Facts whose keys fit inside [`Facts`] (the bundled policy has 40).
-pub const INLINE_KEYS: usize = 48;
-
-/// The keys of a record's facts.
-pub(crate) type Keys = smallvec::SmallVec<[u64; INLINE_KEYS]>;
 
 /// What is wrong with the facts.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -146,7 +140,7 @@ pub(super) fn finish(
     let mut facts = Facts {
         values,
         groups,
-        keys: Keys::new(),
+        keys: keys::Keys::default(),
         wide: false,
     };
     finish_in(program, schema, &mut facts, None)?;
@@ -171,25 +165,22 @@ pub(super) fn finish_in(
         keys,
         wide,
     } = facts;
-    if keys.len() != values.len() {
-        keys.resize(values.len(), keys::ABSENT);
-    }
+    keys.resize(schema.key_shape);
     let missing = match seen {
         Some(seen) => finish_unseen(values, keys, &schema.finish, seen, groups),
         None => {
             let missing = values
                 .iter_mut()
-                .zip(keys.iter_mut())
                 .zip(&schema.finish)
-                .position(|((slot, key), def)| !finish_slot(slot, key, def, true, groups));
-            for (key, (v, (ty, _))) in keys.iter_mut().zip(values.iter().zip(&schema.types)) {
-                *key = keys::of(ty, v);
+                .position(|(slot, def)| !finish_slot(slot, keys, def, true, groups));
+            for (v, ((ty, _), def)) in values.iter().zip(schema.types.iter().zip(&schema.finish)) {
+                keys.set(def.slot, keys::of(ty, v));
             }
             missing
         }
     };
     // Slots past the schema's (never: the binders size them by it) have no key.
-    *wide = keys::any_wide(keys) || values.len() != schema.finish.len();
+    *wide = keys.any_wide() || values.len() != schema.finish.len();
     match missing {
         None => Ok(()),
         Some(i) => {
@@ -210,7 +201,7 @@ pub(super) fn finish_in(
 #[inline]
 fn finish_unseen(
     values: &mut [Value],
-    keys: &mut [u64],
+    keys: &mut keys::Keys,
     defs: &[Absence],
     seen: &[u64],
     groups: &[bool],
@@ -224,12 +215,10 @@ fn finish_unseen(
         while unseen != 0 {
             let i = base + unseen.trailing_zeros() as usize;
             unseen &= unseen - 1;
-            let (Some(slot), Some(key), Some(def)) =
-                (values.get_mut(i), keys.get_mut(i), defs.get(i))
-            else {
+            let (Some(slot), Some(def)) = (values.get_mut(i), defs.get(i)) else {
                 return Some(i);
             };
-            if !finish_slot(slot, key, def, false, groups) {
+            if !finish_slot(slot, keys, def, false, groups) {
                 return Some(i);
             }
         }
@@ -241,7 +230,13 @@ fn finish_unseen(
 /// is there; else it becomes absent or its default, and its key with it. `false`: a
 /// required fact is missing.
 #[inline(always)]
-fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups: &[bool]) -> bool {
+fn finish_slot(
+    slot: &mut Value,
+    keys: &mut keys::Keys,
+    def: &Absence,
+    set: bool,
+    groups: &[bool],
+) -> bool {
     let group_absent = match def.group {
         None => false,
         Some(g) => !groups.get(g).copied().unwrap_or(false),
@@ -249,7 +244,7 @@ fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups
     if set && !group_absent && !matches!(slot, Value::Absent) {
         return true;
     }
-    *key = keys::ABSENT;
+    keys.set(def.slot, keys::ABSENT);
     if !set || group_absent {
         if !matches!(slot, Value::Absent) {
             *slot = Value::Absent;
@@ -261,7 +256,7 @@ fn finish_slot(slot: &mut Value, key: &mut u64, def: &Absence, set: bool, groups
     match &def.default {
         Some(d) => {
             *slot = d.clone();
-            *key = def.default_key;
+            keys.set(def.slot, def.default_key);
         }
         None => return !def.required,
     }

@@ -13,6 +13,13 @@
 //!   does, on the values.
 //!
 //! Present strings, lists and records have no key (0): the kernel reads their values.
+//!
+//! A record's keys sit in two runs ([`Keys`], laid out by [`layout`]): integers,
+//! versions and enumerations of many values in `u64`s; booleans and enumerations of
+//! fewer than [`NARROW_WIDE`] values in bytes (two bytes stand for [`WIDE`] and
+//! [`ABSENT`]). The bytes keep a fleet of bound records small: the kernels read a
+//! record where the processor streams it, and a record of the bundled policy is half
+//! the size it would be with a `u64` for every fact.
 
 use crate::value::{Type, Value, Version};
 
@@ -47,6 +54,154 @@ impl KeyKind {
             Type::Enum(_) => KeyKind::Enum,
             _ => KeyKind::None,
         }
+    }
+}
+
+/// The byte of a narrow slot that stands for [`ABSENT`].
+pub const NARROW_ABSENT: u8 = u8::MAX;
+/// The byte of a narrow slot that stands for [`WIDE`].
+pub const NARROW_WIDE: u8 = u8::MAX - 1;
+
+/// Where a fact's key sits in a record's [`Keys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// No key (strings, lists, records): reads give [`ABSENT`], writes are dropped.
+    None,
+    /// The `i`th `u64`.
+    Wide(u32),
+    /// The `i`th byte.
+    Narrow(u32),
+}
+
+/// The slot of each fact of these types, in order: the binders write keys there and
+/// the kernels read them there, both from this one layout.
+pub fn layout<'t>(types: impl IntoIterator<Item = &'t Type>) -> Vec<Slot> {
+    let (mut wide, mut narrow) = (0u32, 0u32);
+    let next = |n: &mut u32| {
+        let i = *n;
+        *n += 1;
+        i
+    };
+    types
+        .into_iter()
+        .map(|ty| {
+            let mut inner = ty;
+            while let Type::Optional(t) = inner {
+                inner = t;
+            }
+            match (KeyKind::of(ty), inner) {
+                (KeyKind::None, _) => Slot::None,
+                (KeyKind::Bool, _) => Slot::Narrow(next(&mut narrow)),
+                (KeyKind::Enum, Type::Enum(e)) if e.variants.len() < usize::from(NARROW_WIDE) => {
+                    Slot::Narrow(next(&mut narrow))
+                }
+                _ => Slot::Wide(next(&mut wide)),
+            }
+        })
+        .collect()
+}
+
+/// `u64` keys kept inside a record (the bundled policy has 10).
+pub const INLINE_WIDE: usize = 16;
+/// Byte keys kept inside a record (the bundled policy has 22).
+pub const INLINE_NARROW: usize = 32;
+
+/// A record's keys, by [`Slot`]: inside the record for layouts of up to
+/// [`INLINE_WIDE`] and [`INLINE_NARROW`] keys, so that a kernel reads a record's keys
+/// where it reads the record, and a fleet of bound records is one run of memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keys {
+    wide: smallvec::SmallVec<[u64; INLINE_WIDE]>,
+    narrow: smallvec::SmallVec<[u8; INLINE_NARROW]>,
+}
+
+impl Keys {
+    /// Sized for `wide` and `narrow` slots; slots kept keep their keys, new ones are
+    /// [`ABSENT`].
+    #[inline]
+    pub fn resize(&mut self, (wide, narrow): (usize, usize)) {
+        if self.wide.len() != wide {
+            self.wide.resize(wide, ABSENT);
+        }
+        if self.narrow.len() != narrow {
+            self.narrow.resize(narrow, NARROW_ABSENT);
+        }
+    }
+
+    /// The number of `u64` and byte slots.
+    #[inline]
+    pub fn shape(&self) -> (usize, usize) {
+        (self.wide.len(), self.narrow.len())
+    }
+
+    /// The `u64` key in slot `i` ([`ABSENT`] past the slots: a record of another
+    /// schema).
+    #[inline(always)]
+    pub fn wide(&self, i: u32) -> u64 {
+        self.wide.get(i as usize).copied().unwrap_or(ABSENT)
+    }
+
+    /// The key in `slot` ([`ABSENT`] for no slot or one past the slots).
+    #[inline(always)]
+    pub fn get(&self, slot: Slot) -> u64 {
+        match slot {
+            Slot::None => ABSENT,
+            Slot::Wide(i) => self.wide(i),
+            Slot::Narrow(i) => match self.narrow.get(i as usize).copied() {
+                None | Some(NARROW_ABSENT) => ABSENT,
+                Some(NARROW_WIDE) => WIDE,
+                Some(b) => u64::from(b),
+            },
+        }
+    }
+
+    /// For a boolean or enumeration of `n` values, `n` at most [`NARROW_WIDE`]: the
+    /// position in `slot`, or `n` for an absent value or one no key holds (which the
+    /// kernels read as absent, and never decide on: `Facts::wide`). No branch on the
+    /// key: both special bytes are above every position.
+    #[inline(always)]
+    pub fn position(&self, slot: Slot, n: u64) -> u64 {
+        match slot {
+            Slot::Narrow(i) => self
+                .narrow
+                .get(i as usize)
+                .map_or(n, |b| u64::from(*b).min(n)),
+            _ => self.get(slot).min(n),
+        }
+    }
+
+    /// Writes `key` in `slot` (nothing for no slot or one past the slots). A byte
+    /// slot holds its layout's keys exactly (positions below [`NARROW_WIDE`]); any
+    /// other key there becomes [`WIDE`].
+    #[inline(always)]
+    pub fn set(&mut self, slot: Slot, key: u64) {
+        match slot {
+            Slot::None => {}
+            Slot::Wide(i) => {
+                if let Some(k) = self.wide.get_mut(i as usize) {
+                    *k = key;
+                }
+            }
+            Slot::Narrow(i) => {
+                if let Some(k) = self.narrow.get_mut(i as usize) {
+                    *k = match key {
+                        ABSENT => NARROW_ABSENT,
+                        k if k < u64::from(NARROW_WIDE) => k as u8,
+                        _ => NARROW_WIDE,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Whether some key is [`WIDE`] (no early exit: a run of compares).
+    #[inline]
+    pub fn any_wide(&self) -> bool {
+        any_wide(&self.wide)
+            | self
+                .narrow
+                .iter()
+                .fold(false, |w, k| w | (*k == NARROW_WIDE))
     }
 }
 
@@ -175,6 +330,82 @@ mod tests {
                 prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
             }
         }
+    }
+
+    fn enum_of(n: usize) -> Type {
+        Type::Enum(std::sync::Arc::new(crate::value::EnumType::new(
+            None,
+            (0..n).map(|i| format!("v{i}")).collect(),
+            true,
+        )))
+    }
+
+    /// Booleans and enums of up to 253 values take bytes, in order; integers,
+    /// versions and larger enums `u64`s; strings and lists no slot.
+    #[test]
+    fn layouts_give_bytes_to_small_kinds() {
+        let opt = |t: Type| Type::Optional(Box::new(t));
+        let types = [
+            Type::Bool,
+            Type::Int { min: None },
+            enum_of(253),
+            enum_of(254),
+            Type::Str { nocase: false },
+            opt(enum_of(3)),
+            Type::Version,
+            opt(Type::Bool),
+            Type::List(Box::new(enum_of(3))),
+        ];
+        use Slot::{Narrow, Wide};
+        assert_eq!(
+            layout(&types),
+            [
+                Narrow(0),
+                Wide(0),
+                Narrow(1),
+                Wide(1),
+                Slot::None,
+                Narrow(2),
+                Wide(2),
+                Narrow(3),
+                Slot::None
+            ]
+        );
+    }
+
+    /// What a slot is given is what it gives back: every key in a `u64` slot, and in
+    /// a byte slot every position below `NARROW_WIDE` and the two special keys (any
+    /// other key there reads as `WIDE`, which sends the record to the plan); past the
+    /// slots and in no slot, nothing is kept and reads are absent.
+    #[test]
+    fn slots_give_back_their_keys() {
+        let mut keys = Keys::default();
+        keys.resize((2, 2));
+        for k in [0, 1, 252, 253, 254, 1 << 40, WIDE, ABSENT] {
+            keys.set(Slot::Wide(1), k);
+            assert_eq!(keys.get(Slot::Wide(1)), k);
+            keys.set(Slot::Narrow(1), k);
+            let want = if (254..WIDE).contains(&k) { WIDE } else { k };
+            assert_eq!(keys.get(Slot::Narrow(1)), want, "{k}");
+            assert_eq!(keys.any_wide(), want == WIDE || k == WIDE, "{k}");
+            keys.set(Slot::Wide(1), 0);
+            keys.set(Slot::Narrow(1), 0);
+        }
+        keys.set(Slot::Wide(2), 5);
+        keys.set(Slot::Narrow(2), 5);
+        keys.set(Slot::None, 5);
+        assert_eq!(keys.get(Slot::Wide(2)), ABSENT);
+        assert_eq!(keys.get(Slot::Narrow(2)), ABSENT);
+        assert_eq!(keys.get(Slot::None), ABSENT);
+        assert_eq!(keys.get(Slot::Narrow(0)), ABSENT);
+        assert_eq!(keys.shape(), (2, 2));
+    }
+
+    /// A bound record stays small: a fleet of them is what the kernels stream
+    /// (456 bytes with a `u64` key for each of 48 facts; 248 now).
+    #[test]
+    fn records_stay_small() {
+        assert!(std::mem::size_of::<crate::Facts>() <= 256);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub fn scan_into(
 ) -> Option<()> {
     let n = schema.types.len();
     facts.values.resize(n, Value::Absent);
-    facts.keys.resize(n, keys::ABSENT);
+    facts.keys.resize(schema.key_shape);
     seen.clear();
     seen.resize(n.div_ceil(64), 0);
     facts.groups.clear();
@@ -72,7 +72,7 @@ pub fn scan_into(
 
 struct Out<'o> {
     values: &'o mut Vec<Value>,
-    keys: &'o mut [u64],
+    keys: &'o mut keys::Keys,
     groups: &'o mut Vec<bool>,
     seen: &'o mut [u64],
 }
@@ -237,9 +237,10 @@ impl<'a> Scanner<'a> {
                 Some(Child::Fact(id)) => {
                     let (ty, interned) = schema.types.get(*id)?;
                     let sigs = schema.enum_sigs.get(*id)?;
+                    let at = schema.finish.get(*id)?.slot;
                     let slot = out.values.get_mut(*id)?;
                     let key = self.value(ty, interned, sigs, slot)?;
-                    *out.keys.get_mut(*id)? = key;
+                    out.keys.set(at, key);
                     if key != keys::ABSENT {
                         *out.seen.get_mut(*id >> 6)? |= 1 << (*id & 63);
                     }
@@ -489,8 +490,9 @@ mod tests {
             for i in 0..again.values.len() {
                 if seen[i >> 6] & (1 << (i & 63)) != 0 {
                     assert_eq!(again.values[i], scanned.values[i], "{t}: slot {i}");
-                    assert_eq!(again.keys[i], scanned.keys[i], "{t}: key {i}");
-                    assert_eq!(again.keys[i], facts.keys[i], "{t}: key {i}");
+                    let at = schema.finish[i].slot;
+                    assert_eq!(again.keys.get(at), scanned.keys.get(at), "{t}: key {i}");
+                    assert_eq!(again.keys.get(at), facts.keys.get(at), "{t}: key {i}");
                 }
             }
         }

@@ -17,6 +17,8 @@ pub struct Schema {
     pub(super) finish: Vec<Absence>,
     /// For each fact: the [`KeySig`] of each interned enum value.
     pub(super) enum_sigs: Vec<Vec<KeySig>>,
+    /// The number of `u64` and byte key slots (`keys::layout`).
+    pub(super) key_shape: (usize, usize),
     pub(super) groups: usize,
     /// Unknown keys are read past (`--allow-unknown-facts`) rather than errors.
     pub(super) allow_unknown: bool,
@@ -52,6 +54,8 @@ pub(super) struct Absence {
     pub(super) required: bool,
     /// The key of its default (`eval::keys`).
     pub(super) default_key: u64,
+    /// Where its key sits in a record's keys.
+    pub(super) slot: keys::Slot,
 }
 
 /// A key's length and its first and last eight bytes: equal signatures of keys of at
@@ -216,11 +220,19 @@ impl Schema {
                     .collect()
             })
             .collect();
+        let slots = keys::layout(types.iter().map(|(ty, _)| ty));
+        let key_shape = slots.iter().fold((0, 0), |(w, n), s| match s {
+            keys::Slot::Wide(_) => (w + 1, n),
+            keys::Slot::Narrow(_) => (w, n + 1),
+            keys::Slot::None => (w, n),
+        });
         let finish = program
             .facts
             .values()
             .zip(&types)
-            .map(|(def, (ty, _))| Absence {
+            .zip(slots)
+            .map(|((def, (ty, _)), slot)| Absence {
+                slot,
                 group: def.group,
                 default_key: keys::of(ty, def.default.as_ref().unwrap_or(&Value::Absent)),
                 default: def.default.clone(),
@@ -231,6 +243,7 @@ impl Schema {
             root,
             finish,
             enum_sigs,
+            key_shape,
             types,
             groups: program.groups.len(),
             allow_unknown: false,
@@ -255,6 +268,7 @@ impl Schema {
             types: Vec::new(),
             finish: Vec::new(),
             enum_sigs: Vec::new(),
+            key_shape: (0, 0),
             groups: program.groups.len(),
             allow_unknown: false,
         }

@@ -19,7 +19,7 @@ use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, ABSENT, WIDE};
+use crate::eval::keys::{self, KeyKind, Slot, ABSENT, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -57,7 +57,8 @@ const SMALL: usize = 3;
 /// the first start), and [`SMALL`] + 1 for an absent value, whatever the key.
 #[derive(Clone, Debug)]
 struct Small {
-    fact: u32,
+    /// The fact's `u64` key slot.
+    slot: u32,
     starts: [u64; SMALL + 1],
     /// `masks[i]`: interval `i`; `masks[SMALL + 1]`: an absent value (rows not failed
     /// by it); the others are never read. Untested rows are set in every mask.
@@ -81,7 +82,7 @@ impl Small {
 /// `starts[0]`, `masks[i]` from `starts[i - 1]` up to `starts[i]`.
 #[derive(Clone, Debug)]
 struct Ranges {
-    fact: u32,
+    slot: u32,
     starts: Box<[u64]>,
     masks: Box<[u64]>,
     absent_ok: u64,
@@ -92,7 +93,7 @@ struct Ranges {
 /// fail and the rows it leaves unknown; the last entry for an absent value.
 #[derive(Clone, Debug)]
 struct Positions {
-    fact: u32,
+    slot: Slot,
     /// The number of positions (the last index, the absent value's).
     n: u64,
     masks: Box<[(u64, u64)]>,
@@ -100,14 +101,19 @@ struct Positions {
 
 impl Positions {
     /// `n` positions, those of `listed` with their masks, the others `other`; then
-    /// the absent value's masks. `None` for a listed key past the positions (never).
+    /// the absent value's masks. `None` for a listed key past the positions, or more
+    /// positions than a byte slot holds (never: `keys::layout`).
     fn new(
-        fact: u32,
+        slot: Slot,
         n: usize,
         other: u64,
         listed: impl IntoIterator<Item = (u64, u64)>,
         absent: (u64, u64),
     ) -> Option<Positions> {
+        // A byte slot's positions are below its special bytes (`Keys::position`).
+        if matches!(slot, Slot::Narrow(_)) && n > usize::from(keys::NARROW_WIDE) {
+            return None;
+        }
         let mut masks = vec![(other, 0); n + 1];
         for (k, m) in listed {
             masks
@@ -116,7 +122,7 @@ impl Positions {
         }
         *masks.last_mut()? = absent;
         Some(Positions {
-            fact,
+            slot,
             n: n as u64,
             masks: masks.into(),
         })
@@ -151,17 +157,24 @@ pub fn build(
         return None;
     }
     let all = low(plan.all);
+    let slots = keys::layout(program.facts.values().map(|f| &f.ty));
     let (mut small, mut ranges, mut tables, mut values) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for cp in &plan.columns {
         let fact = cp.fact?;
         let ty = &program.facts.get_index(fact as usize)?.1.ty;
         let kind = KeyKind::of(ty);
+        let slot = *slots.get(fact as usize)?;
+        let wide_slot = match slot {
+            Slot::Wide(i) => Some(i),
+            _ => None,
+        };
         let tested = low(cp.tested);
         let untested = all & !tested;
         let absent_ok = untested | low(cp.absent.0 | cp.absent.1);
         let absent_unknown = low(cp.absent.1) & tested;
         let mut interval = |starts: Vec<u64>, masks: &[u128]| -> Option<()> {
+            let slot = wide_slot?;
             if masks.len() != starts.len() + 1 {
                 return None;
             }
@@ -190,14 +203,14 @@ pub fn build(
                 let mut unknowns = [0u64; 8];
                 unknowns[SMALL + 1] = absent_unknown;
                 small.push(Small {
-                    fact,
+                    slot,
                     starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
                     masks: m,
                     unknowns,
                 });
             } else {
                 ranges.push(Ranges {
-                    fact,
+                    slot,
                     starts: starts.into(),
                     masks: masks.into(),
                     absent_ok,
@@ -220,7 +233,7 @@ pub fn build(
                 masks,
             )?,
             (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => tables.push(Positions::new(
-                fact,
+                slot,
                 2,
                 0,
                 [
@@ -235,7 +248,7 @@ pub fn build(
                     _ => 2,
                 };
                 tables.push(Positions::new(
-                    fact,
+                    slot,
                     n,
                     low(*other) | untested,
                     listed
@@ -295,9 +308,8 @@ impl Kernel {
         if facts.wide {
             return None;
         }
-        let keys = &facts.keys;
         // A fact beyond the keys (facts of another schema) is absent, as for the plan.
-        let key = |f: u32| keys.get(f as usize).copied().unwrap_or(ABSENT);
+        let keys = &facts.keys;
         let mut alive = if skip_shadows {
             self.all & !self.shadow
         } else {
@@ -305,12 +317,12 @@ impl Kernel {
         };
         let mut unknown = 0u64;
         for c in self.small.iter() {
-            let (m, u) = c.at(key(c.fact));
+            let (m, u) = c.at(keys.wide(c.slot));
             alive &= m;
             unknown |= u;
         }
         for c in self.ranges.iter() {
-            let k = key(c.fact);
+            let k = keys.wide(c.slot);
             if k == ABSENT {
                 alive &= c.absent_ok;
                 unknown |= c.absent_unknown;
@@ -322,7 +334,7 @@ impl Kernel {
         for c in self.tables.iter() {
             let (m, u) = c
                 .masks
-                .get(key(c.fact).min(c.n) as usize)
+                .get(keys.position(c.slot, c.n) as usize)
                 .copied()
                 .unwrap_or((0, 0));
             alive &= m;
@@ -402,7 +414,7 @@ mod tests {
             m[..masks.len()].copy_from_slice(&masks);
             m[SMALL + 1] = 0x8000;
             let s = Small {
-                fact: 0,
+                slot: 0,
                 starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
                 masks: m,
                 unknowns: [0; 8],
