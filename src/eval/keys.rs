@@ -162,12 +162,17 @@ impl Keys {
     #[inline(always)]
     pub fn position(&self, slot: Slot, n: u64) -> u64 {
         match slot {
-            Slot::Narrow(i) => self
-                .narrow
-                .get(i as usize)
-                .map_or(n, |b| u64::from(*b).min(n)),
+            Slot::Narrow(i) => self.narrow_position(i, n),
             _ => self.get(slot).min(n),
         }
+    }
+
+    /// [`Keys::position`] for byte slot `i`.
+    #[inline(always)]
+    pub fn narrow_position(&self, i: u32, n: u64) -> u64 {
+        self.narrow
+            .get(i as usize)
+            .map_or(n, |b| u64::from(*b).min(n))
     }
 
     /// Writes `key` in `slot` (nothing for no slot or one past the slots). A byte

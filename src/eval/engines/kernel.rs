@@ -38,8 +38,10 @@ pub struct Kernel {
     small: Box<[Small]>,
     /// Integer and version columns of more starts, searched.
     ranges: Box<[Ranges]>,
-    /// Boolean and enumeration columns: a mask per key.
-    tables: Box<[Positions]>,
+    /// Boolean and enumeration columns whose keys are bytes: a mask per key.
+    bytes: Box<[Positions]>,
+    /// Enumeration columns whose keys are `u64`s (many values): a mask per key.
+    words: Box<[Positions]>,
     /// The other columns (strings; integers and versions tested for equality or
     /// presence): values looked up.
     values: Box<[Values]>,
@@ -94,6 +96,8 @@ struct Ranges {
 #[derive(Clone, Debug)]
 struct Positions {
     slot: Slot,
+    /// The slot's index.
+    index: u32,
     /// The number of positions (the last index, the absent value's).
     n: u64,
     masks: Box<[(u64, u64)]>,
@@ -123,6 +127,10 @@ impl Positions {
         *masks.last_mut()? = absent;
         Some(Positions {
             slot,
+            index: match slot {
+                Slot::Wide(i) | Slot::Narrow(i) => i,
+                Slot::None => u32::MAX,
+            },
             n: n as u64,
             masks: masks.into(),
         })
@@ -159,7 +167,7 @@ pub fn build(
     let all = low(plan.all);
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
     let (mut small, mut ranges, mut tables, mut values) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        (Vec::new(), Vec::new(), Vec::<Positions>::new(), Vec::new());
     for cp in &plan.columns {
         let fact = cp.fact?;
         let ty = &program.facts.get_index(fact as usize)?.1.ty;
@@ -280,7 +288,15 @@ pub fn build(
         shadow: low(plan.shadow),
         small: small.into(),
         ranges: ranges.into(),
-        tables: tables.into(),
+        bytes: tables
+            .iter()
+            .filter(|p| matches!(p.slot, Slot::Narrow(_)))
+            .cloned()
+            .collect(),
+        words: tables
+            .into_iter()
+            .filter(|p| !matches!(p.slot, Slot::Narrow(_)))
+            .collect(),
         values: values.into(),
         select: RankMasks::new(
             policy,
@@ -331,14 +347,17 @@ impl Kernel {
                 alive &= c.masks.get(i).copied().unwrap_or(0);
             }
         }
-        for c in self.tables.iter() {
-            let (m, u) = c
-                .masks
-                .get(keys.position(c.slot, c.n) as usize)
-                .copied()
-                .unwrap_or((0, 0));
+        // Two loops, so that neither branches on the kind of slot.
+        let mut at = |c: &Positions, k: u64| {
+            let (m, u) = c.masks.get(k as usize).copied().unwrap_or((0, 0));
             alive &= m;
             unknown |= u;
+        };
+        for c in self.bytes.iter() {
+            at(c, keys.narrow_position(c.index, c.n));
+        }
+        for c in self.words.iter() {
+            at(c, keys.position(c.slot, c.n));
         }
         for c in self.values.iter() {
             match facts.values.get(c.fact as usize) {
