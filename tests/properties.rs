@@ -663,3 +663,69 @@ fn byte_and_word_keys_decide_as_the_interpreter() {
     // Every outcome is reached, and the error.
     assert_eq!(decided.len(), 4, "{decided:?}");
 }
+
+/// A record holds 16 `u64` key slots and 48 byte slots (`eval::keys::layout`): a
+/// table over facts past them has no kernel and the plan decides, a table over the
+/// others keeps its kernel, and both answer as the interpreter.
+#[test]
+fn facts_past_the_key_slots_are_decided_by_the_plan() {
+    let mut text = String::new();
+    for i in 0..20 {
+        text += &format!("fact x{i}: int \"an integer\"\n");
+    }
+    for i in 0..60 {
+        text += &format!("fact b{i}: bool \"a boolean\"\n");
+    }
+    text += "decision early: priority allow < warn < block \"early\"\n";
+    text += "decision late: priority allow < warn < block \"late\"\n";
+    for (d, xs, bs) in [("early", 0..4, 0..4), ("late", 15..20, 46..60)] {
+        for (x, b) in xs.clone().zip(bs.clone().step_by(2)) {
+            text += &format!(
+                "rule {d}{x} when x{x} > 3 and b{b} then {d} = block \"a\"\n\
+                 rule {d}w{x} when x{x} < 0 or b{} then {d} = warn \"b\"\n",
+                b + 1
+            );
+        }
+    }
+    let policy = PolicyBuilder::new()
+        .source("t.rules", &text)
+        .build()
+        .unwrap();
+    let kernels: Vec<bool> = policy
+        .prepared()
+        .tables
+        .iter()
+        .map(|t| matches!(t.finder, Finder::Kernel { .. }))
+        .collect();
+    assert_eq!(kernels, [true, false]);
+    let mut decided = std::collections::BTreeSet::new();
+    for seed in 0u64..300 {
+        let bit = |i: u64| (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (i % 61)) & 1 == 1;
+        let mut json = serde_json::json!({});
+        for i in 0..20u64 {
+            json[format!("x{i}")] = [-1, 2, 5][(seed as usize + i as usize) % 3].into();
+        }
+        for i in 0..60u64 {
+            json[format!("b{i}")] = bit(i).into();
+        }
+        for engine in apprules::eval::engines::Engine::ALL {
+            let policy = policy.with_engine(engine);
+            let facts = policy.bind(&json).unwrap();
+            let tables = policy.evaluate_bound(&facts).unwrap();
+            assert_eq!(tables, policy.evaluate_reference(&facts).unwrap(), "{json}");
+            for (i, d) in ["early", "late"].iter().enumerate() {
+                let got = &tables.decisions[*d].outcomes[0];
+                let want = policy.program().decisions[*d].outcomes.index(got).unwrap();
+                assert_eq!(
+                    policy.outcome(i, &facts).unwrap(),
+                    apprules::eval::tables::Outcome::One(want as u16),
+                    "{json}"
+                );
+                decided.insert(format!("{d}={got}"));
+            }
+            assert_writer_agrees(&policy, &facts, &tables);
+        }
+    }
+    // Both tables block and warn (`late` has five warn rules: it always warns).
+    assert!(decided.len() >= 5, "{decided:?}");
+}

@@ -165,7 +165,6 @@ pub(super) fn finish_in(
         keys,
         wide,
     } = facts;
-    keys.resize(schema.key_shape);
     let missing = match seen {
         Some(seen) => finish_unseen(values, keys, &schema.finish, seen, groups),
         None => {

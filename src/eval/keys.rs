@@ -18,8 +18,8 @@
 //! versions and enumerations of many values in `u64`s; booleans and enumerations of
 //! fewer than [`NARROW_WIDE`] values in bytes (two bytes stand for [`WIDE`] and
 //! [`ABSENT`]). The bytes keep a fleet of bound records small: the kernels read a
-//! record where the processor streams it, and a record of the bundled policy is half
-//! the size it would be with a `u64` for every fact.
+//! record where the processor streams it, and a bound record is half the size it was
+//! with a `u64` for every fact.
 
 use crate::value::{Type, Value, Version};
 
@@ -74,13 +74,18 @@ pub enum Slot {
 }
 
 /// The slot of each fact of these types, in order: the binders write keys there and
-/// the kernels read them there, both from this one layout.
+/// the kernels read them there, both from this one layout. Facts past the slots a
+/// record holds ([`INLINE_WIDE`], [`INLINE_NARROW`]) have none: tables that test
+/// them take the column plan, which reads values.
 pub fn layout<'t>(types: impl IntoIterator<Item = &'t Type>) -> Vec<Slot> {
-    let (mut wide, mut narrow) = (0u32, 0u32);
-    let next = |n: &mut u32| {
+    let (mut wide, mut narrow) = (0usize, 0usize);
+    let next = |n: &mut usize, cap: usize, slot: fn(u32) -> Slot| {
         let i = *n;
         *n += 1;
-        i
+        match u32::try_from(i) {
+            Ok(i) if (i as usize) < cap => slot(i),
+            _ => Slot::None,
+        }
     };
     types
         .into_iter()
@@ -91,51 +96,42 @@ pub fn layout<'t>(types: impl IntoIterator<Item = &'t Type>) -> Vec<Slot> {
             }
             match (KeyKind::of(ty), inner) {
                 (KeyKind::None, _) => Slot::None,
-                (KeyKind::Bool, _) => Slot::Narrow(next(&mut narrow)),
+                (KeyKind::Bool, _) => next(&mut narrow, INLINE_NARROW, Slot::Narrow),
                 (KeyKind::Enum, Type::Enum(e)) if e.variants.len() < usize::from(NARROW_WIDE) => {
-                    Slot::Narrow(next(&mut narrow))
+                    next(&mut narrow, INLINE_NARROW, Slot::Narrow)
                 }
-                _ => Slot::Wide(next(&mut wide)),
+                _ => next(&mut wide, INLINE_WIDE, Slot::Wide),
             }
         })
         .collect()
 }
 
-/// `u64` keys kept inside a record (the bundled policy has 10).
+/// `u64` key slots in a record (the bundled policy uses 10).
 pub const INLINE_WIDE: usize = 16;
-/// Byte keys kept inside a record (the bundled policy has 22).
-pub const INLINE_NARROW: usize = 32;
+/// Byte key slots in a record (the bundled policy uses 22).
+pub const INLINE_NARROW: usize = 48;
 
-/// A record's keys, by [`Slot`]: inside the record for layouts of up to
-/// [`INLINE_WIDE`] and [`INLINE_NARROW`] keys, so that a kernel reads a record's keys
-/// where it reads the record, and a fleet of bound records is one run of memory.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A record's keys, by [`Slot`]: fixed arrays inside the record, so that a kernel
+/// reads a record's keys where it reads the record, a fleet of bound records is one
+/// run of memory, and reading or writing a slot is one bounds check on a constant.
+/// Slots no fact of the layout has hold [`ABSENT`] and are never read.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keys {
-    wide: smallvec::SmallVec<[u64; INLINE_WIDE]>,
-    narrow: smallvec::SmallVec<[u8; INLINE_NARROW]>,
+    wide: [u64; INLINE_WIDE],
+    narrow: [u8; INLINE_NARROW],
+}
+
+impl Default for Keys {
+    fn default() -> Keys {
+        Keys {
+            wide: [ABSENT; INLINE_WIDE],
+            narrow: [NARROW_ABSENT; INLINE_NARROW],
+        }
+    }
 }
 
 impl Keys {
-    /// Sized for `wide` and `narrow` slots; slots kept keep their keys, new ones are
-    /// [`ABSENT`].
-    #[inline]
-    pub fn resize(&mut self, (wide, narrow): (usize, usize)) {
-        if self.wide.len() != wide {
-            self.wide.resize(wide, ABSENT);
-        }
-        if self.narrow.len() != narrow {
-            self.narrow.resize(narrow, NARROW_ABSENT);
-        }
-    }
-
-    /// The number of `u64` and byte slots.
-    #[inline]
-    pub fn shape(&self) -> (usize, usize) {
-        (self.wide.len(), self.narrow.len())
-    }
-
-    /// The `u64` key in slot `i` ([`ABSENT`] past the slots: a record of another
-    /// schema).
+    /// The `u64` key in slot `i` ([`ABSENT`] past the slots).
     #[inline(always)]
     pub fn wide(&self, i: u32) -> u64 {
         self.wide.get(i as usize).copied().unwrap_or(ABSENT)
@@ -189,11 +185,9 @@ impl Keys {
             }
             Slot::Narrow(i) => {
                 if let Some(k) = self.narrow.get_mut(i as usize) {
-                    *k = match key {
-                        ABSENT => NARROW_ABSENT,
-                        k if k < u64::from(NARROW_WIDE) => k as u8,
-                        _ => NARROW_WIDE,
-                    };
+                    // No branch: keys past the positions become `NARROW_WIDE`, and
+                    // `ABSENT` one more.
+                    *k = key.min(u64::from(NARROW_WIDE)) as u8 | u8::from(key == ABSENT);
                 }
             }
         }
@@ -385,7 +379,6 @@ mod tests {
     #[test]
     fn slots_give_back_their_keys() {
         let mut keys = Keys::default();
-        keys.resize((2, 2));
         for k in [0, 1, 252, 253, 254, 1 << 40, WIDE, ABSENT] {
             keys.set(Slot::Wide(1), k);
             assert_eq!(keys.get(Slot::Wide(1)), k);
@@ -393,24 +386,26 @@ mod tests {
             let want = if (254..WIDE).contains(&k) { WIDE } else { k };
             assert_eq!(keys.get(Slot::Narrow(1)), want, "{k}");
             assert_eq!(keys.any_wide(), want == WIDE || k == WIDE, "{k}");
-            keys.set(Slot::Wide(1), 0);
-            keys.set(Slot::Narrow(1), 0);
+            keys.set(Slot::Wide(1), ABSENT);
+            keys.set(Slot::Narrow(1), ABSENT);
         }
-        keys.set(Slot::Wide(2), 5);
-        keys.set(Slot::Narrow(2), 5);
+        let (w, n) = (INLINE_WIDE as u32, INLINE_NARROW as u32);
+        keys.set(Slot::Wide(w), 5);
+        keys.set(Slot::Narrow(n), 5);
         keys.set(Slot::None, 5);
-        assert_eq!(keys.get(Slot::Wide(2)), ABSENT);
-        assert_eq!(keys.get(Slot::Narrow(2)), ABSENT);
+        assert_eq!(keys.get(Slot::Wide(w)), ABSENT);
+        assert_eq!(keys.get(Slot::Narrow(n)), ABSENT);
+        assert_eq!(keys.position(Slot::Narrow(n), 3), 3);
         assert_eq!(keys.get(Slot::None), ABSENT);
         assert_eq!(keys.get(Slot::Narrow(0)), ABSENT);
-        assert_eq!(keys.shape(), (2, 2));
+        assert_eq!(keys, Keys::default());
     }
 
     /// A bound record stays small: a fleet of them is what the kernels stream
-    /// (456 bytes with a `u64` key for each of 48 facts; 248 now).
+    /// (456 bytes with a `u64` key for each of 48 facts; 232 now).
     #[test]
     fn records_stay_small() {
-        assert!(std::mem::size_of::<crate::Facts>() <= 256);
+        assert!(std::mem::size_of::<crate::Facts>() <= 232);
     }
 
     #[test]

@@ -42,7 +42,6 @@ pub fn scan_into(
 ) -> Option<()> {
     let n = schema.types.len();
     facts.values.resize(n, Value::Absent);
-    facts.keys.resize(schema.key_shape);
     seen.clear();
     seen.resize(n.div_ceil(64), 0);
     facts.groups.clear();
@@ -234,13 +233,12 @@ impl<'a> Scanner<'a> {
             self.ws();
             match node.children.get(i).map(|(_, c)| c) {
                 None => return None,
-                Some(Child::Fact(id)) => {
+                Some(Child::Fact(id, at)) => {
                     let (ty, interned) = schema.types.get(*id)?;
                     let sigs = schema.enum_sigs.get(*id)?;
-                    let at = schema.finish.get(*id)?.slot;
                     let slot = out.values.get_mut(*id)?;
                     let key = self.value(ty, interned, sigs, slot)?;
-                    out.keys.set(at, key);
+                    out.keys.set(*at, key);
                     if key != keys::ABSENT {
                         *out.seen.get_mut(*id >> 6)? |= 1 << (*id & 63);
                     }

@@ -17,8 +17,6 @@ pub struct Schema {
     pub(super) finish: Vec<Absence>,
     /// For each fact: the [`KeySig`] of each interned enum value.
     pub(super) enum_sigs: Vec<Vec<KeySig>>,
-    /// The number of `u64` and byte key slots (`keys::layout`).
-    pub(super) key_shape: (usize, usize),
     pub(super) groups: usize,
     /// Unknown keys are read past (`--allow-unknown-facts`) rather than errors.
     pub(super) allow_unknown: bool,
@@ -132,7 +130,8 @@ impl Node {
 
 #[derive(Clone, Debug)]
 pub(super) enum Child {
-    Fact(usize),
+    /// A fact: its id, and where its key goes.
+    Fact(usize, keys::Slot),
     Object(Node, Option<usize>),
 }
 
@@ -141,6 +140,7 @@ impl Schema {
     pub fn new(program: &Program) -> Schema {
         use crate::value::Type;
         let mut root = Node::default();
+        let slots = keys::layout(program.facts.values().map(|f| &f.ty));
         for (name, _) in &program.facts {
             let mut node = &mut root;
             let segs: Vec<&str> = name.split('.').collect();
@@ -154,7 +154,10 @@ impl Schema {
                             .find(|(k, c)| k == seg && matches!(c, Child::Object(..)))
                         {
                             Some((_, Child::Object(n, _))) => n.leaf = Some(id),
-                            _ => node.children.push((seg.to_string(), Child::Fact(id))),
+                            _ => {
+                                let slot = slots.get(id).copied().unwrap_or(keys::Slot::None);
+                                node.children.push((seg.to_string(), Child::Fact(id, slot)))
+                            }
                         }
                     }
                     break;
@@ -171,10 +174,10 @@ impl Schema {
                         let leaf = match node
                             .children
                             .iter()
-                            .position(|(k, c)| k == seg && matches!(c, Child::Fact(_)))
+                            .position(|(k, c)| k == seg && matches!(c, Child::Fact(..)))
                         {
                             Some(p) => match node.children.remove(p).1 {
-                                Child::Fact(id) => Some(id),
+                                Child::Fact(id, _) => Some(id),
                                 Child::Object(..) => None,
                             },
                             None => None,
@@ -220,12 +223,6 @@ impl Schema {
                     .collect()
             })
             .collect();
-        let slots = keys::layout(types.iter().map(|(ty, _)| ty));
-        let key_shape = slots.iter().fold((0, 0), |(w, n), s| match s {
-            keys::Slot::Wide(_) => (w + 1, n),
-            keys::Slot::Narrow(_) => (w, n + 1),
-            keys::Slot::None => (w, n),
-        });
         let finish = program
             .facts
             .values()
@@ -243,7 +240,6 @@ impl Schema {
             root,
             finish,
             enum_sigs,
-            key_shape,
             types,
             groups: program.groups.len(),
             allow_unknown: false,
@@ -268,7 +264,6 @@ impl Schema {
             types: Vec::new(),
             finish: Vec::new(),
             enum_sigs: Vec::new(),
-            key_shape: (0, 0),
             groups: program.groups.len(),
             allow_unknown: false,
         }

@@ -199,7 +199,7 @@ impl<'de> serde::de::Visitor<'de> for NodeSeed<'_> {
                 continue;
             };
             match child {
-                Child::Fact(id) => {
+                Child::Fact(id, _) => {
                     let (ty, interned) = match schema.types.get(*id) {
                         Some(t) => t,
                         None => continue,

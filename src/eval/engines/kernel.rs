@@ -114,9 +114,12 @@ impl Positions {
         listed: impl IntoIterator<Item = (u64, u64)>,
         absent: (u64, u64),
     ) -> Option<Positions> {
-        // A byte slot's positions are below its special bytes (`Keys::position`).
-        if matches!(slot, Slot::Narrow(_)) && n > usize::from(keys::NARROW_WIDE) {
-            return None;
+        // A byte slot's positions are below its special bytes (`Keys::position`); a
+        // fact with no slot (past the record's) leaves the table to the plan.
+        match slot {
+            Slot::Narrow(_) if n > usize::from(keys::NARROW_WIDE) => return None,
+            Slot::None => return None,
+            _ => {}
         }
         let mut masks = vec![(other, 0); n + 1];
         for (k, m) in listed {
@@ -129,7 +132,7 @@ impl Positions {
             slot,
             index: match slot {
                 Slot::Wide(i) | Slot::Narrow(i) => i,
-                Slot::None => u32::MAX,
+                Slot::None => return None,
             },
             n: n as u64,
             masks: masks.into(),
