@@ -243,7 +243,8 @@ fn finish_slot(
     if set && !group_absent && !matches!(slot, Value::Absent) {
         return true;
     }
-    keys.set(def.slot, keys::ABSENT);
+    // Its key is absent already: the scanner clears the keys of each record, and
+    // without it every key is computed after.
     if !set || group_absent {
         if !matches!(slot, Value::Absent) {
             *slot = Value::Absent;

@@ -30,8 +30,9 @@ pub fn scan(schema: &Schema, text: &str) -> Option<(Facts, Vec<u64>)> {
 /// kept, a scalar is written over a scalar of its kind, a list the slot owns alone is
 /// refilled in place. Bit `i` of `seen` (bit `i % 64` of word `i / 64`) tells whether
 /// slot `i` holds a value of this record, not null (and its key, `eval::keys`); the
-/// others are absent or still hold an earlier record's, and the binder resets them
-/// while it fills in defaults (`facts::finish_in`), visiting only them. A slot with
+/// others are absent or still hold an earlier record's value (their keys are all
+/// cleared to absent first), and the binder resets them while it fills in defaults
+/// (`facts::finish_in`), visiting only them. A slot with
 /// its bit set is of a group that is present (its object was read). On `None` the
 /// buffers hold a partial record.
 pub fn scan_into(
@@ -42,6 +43,7 @@ pub fn scan_into(
 ) -> Option<()> {
     let n = schema.types.len();
     facts.values.resize(n, Value::Absent);
+    facts.keys.clear();
     seen.clear();
     seen.resize(n.div_ceil(64), 0);
     facts.groups.clear();
