@@ -18,10 +18,10 @@ pub struct Facts {
     pub(crate) values: Vec<Value>,
     /// Whether each declared group is present.
     pub(crate) groups: Vec<bool>,
-    /// Each value's key (`eval::keys`), for the kernels: inside the struct for
-    /// programs of up to `keys::INLINE_WIDE` and `keys::INLINE_NARROW` keys, so that
-    /// a kernel reads a record's keys where it reads the record, and a fleet of bound
-    /// records is one run of memory (no pointer to follow per record).
+    /// Each value's key (`eval::keys`), for the kernels, in the slot `keys::layout`
+    /// gives its fact: fixed arrays inside the struct, so that a kernel reads a
+    /// record's keys where it reads the record, and a fleet of bound records is one
+    /// run of memory (no pointer to follow per record).
     pub(crate) keys: keys::Keys,
     /// Whether some key is [`keys::WIDE`]: the kernels then leave the record to the
     /// column plan.

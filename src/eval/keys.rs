@@ -79,12 +79,14 @@ pub enum Slot {
 /// them take the column plan, which reads values.
 pub fn layout<'t>(types: impl IntoIterator<Item = &'t Type>) -> Vec<Slot> {
     let (mut wide, mut narrow) = (0usize, 0usize);
+    // The caps are small (`INLINE_*`): a slot index fits in a `u32`.
     let next = |n: &mut usize, cap: usize, slot: fn(u32) -> Slot| {
         let i = *n;
         *n += 1;
-        match u32::try_from(i) {
-            Ok(i) if (i as usize) < cap => slot(i),
-            _ => Slot::None,
+        if i < cap {
+            slot(i as u32)
+        } else {
+            Slot::None
         }
     };
     types
@@ -159,18 +161,10 @@ impl Keys {
     }
 
     /// For a boolean or enumeration of `n` values, `n` at most [`NARROW_WIDE`]: the
-    /// position in `slot`, or `n` for an absent value or one no key holds (which the
-    /// kernels read as absent, and never decide on: `Facts::wide`). No branch on the
-    /// key: both special bytes are above every position.
-    #[inline(always)]
-    pub fn position(&self, slot: Slot, n: u64) -> u64 {
-        match slot {
-            Slot::Narrow(i) => self.narrow_position(i, n),
-            _ => self.get(slot).min(n),
-        }
-    }
-
-    /// [`Keys::position`] for byte slot `i`.
+    /// position in byte slot `i`, or `n` for an absent value or one no key holds
+    /// (which the kernels read as absent, and never decide on: `Facts::wide`), or
+    /// past the slots. No branch on the key: both special bytes are above every
+    /// position.
     #[inline(always)]
     pub fn narrow_position(&self, i: u32, n: u64) -> u64 {
         self.narrow
@@ -402,7 +396,7 @@ mod tests {
         keys.set(Slot::None, 5);
         assert_eq!(keys.get(Slot::Wide(w)), ABSENT);
         assert_eq!(keys.get(Slot::Narrow(n)), ABSENT);
-        assert_eq!(keys.position(Slot::Narrow(n), 3), 3);
+        assert_eq!(keys.narrow_position(n, 3), 3);
         assert_eq!(keys.get(Slot::None), ABSENT);
         assert_eq!(keys.get(Slot::Narrow(0)), ABSENT);
         assert_eq!(keys, Keys::default());

@@ -130,7 +130,8 @@ impl Node {
 
 #[derive(Clone, Debug)]
 pub(super) enum Child {
-    /// A fact: its id, and where its key goes.
+    /// A fact: its id, and where its key goes (the slot in its [`Absence`], kept
+    /// here too so that the scanner's loop reads it with the id).
     Fact(usize, keys::Slot),
     Object(Node, Option<usize>),
 }

@@ -95,9 +95,9 @@ struct Ranges {
 /// fail and the rows it leaves unknown; the last entry for an absent value.
 #[derive(Clone, Debug)]
 struct Positions {
-    slot: Slot,
-    /// The slot's index.
-    index: u32,
+    /// The fact's key slot: a byte slot in [`Kernel::bytes`], a `u64` one in
+    /// [`Kernel::words`].
+    slot: u32,
     /// The number of positions (the last index, the absent value's).
     n: u64,
     masks: Box<[(u64, u64)]>,
@@ -105,22 +105,25 @@ struct Positions {
 
 impl Positions {
     /// `n` positions, those of `listed` with their masks, the others `other`; then
-    /// the absent value's masks. `None` for a listed key past the positions, or more
-    /// positions than a byte slot holds (never: `keys::layout`).
-    fn new(
+    /// the absent value's masks; placed by the fact's `slot` in `bytes` or `words`.
+    /// `None` for a listed key past the positions, more positions than a byte slot
+    /// holds (never: `keys::layout`), or a fact with no slot (past the record's: the
+    /// plan decides the table).
+    fn place(
         slot: Slot,
         n: usize,
         other: u64,
         listed: impl IntoIterator<Item = (u64, u64)>,
         absent: (u64, u64),
-    ) -> Option<Positions> {
-        // A byte slot's positions are below its special bytes (`Keys::position`); a
-        // fact with no slot (past the record's) leaves the table to the plan.
-        match slot {
-            Slot::Narrow(_) if n > usize::from(keys::NARROW_WIDE) => return None,
-            Slot::None => return None,
-            _ => {}
-        }
+        (bytes, words): (&mut Vec<Positions>, &mut Vec<Positions>),
+    ) -> Option<()> {
+        let (to, slot) = match slot {
+            // A byte slot's positions are below its special bytes
+            // (`Keys::narrow_position`).
+            Slot::Narrow(i) if n <= usize::from(keys::NARROW_WIDE) => (bytes, i),
+            Slot::Wide(i) => (words, i),
+            _ => return None,
+        };
         let mut masks = vec![(other, 0); n + 1];
         for (k, m) in listed {
             masks
@@ -128,15 +131,12 @@ impl Positions {
                 .0 = m;
         }
         *masks.last_mut()? = absent;
-        Some(Positions {
+        to.push(Positions {
             slot,
-            index: match slot {
-                Slot::Wide(i) | Slot::Narrow(i) => i,
-                Slot::None => return None,
-            },
             n: n as u64,
             masks: masks.into(),
-        })
+        });
+        Some(())
     }
 }
 
@@ -169,8 +169,8 @@ pub fn build(
     }
     let all = low(plan.all);
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
-    let (mut small, mut ranges, mut tables, mut values) =
-        (Vec::new(), Vec::new(), Vec::<Positions>::new(), Vec::new());
+    let (mut small, mut ranges, mut bytes, mut words, mut values) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for cp in &plan.columns {
         let fact = cp.fact?;
         let ty = &program.facts.get_index(fact as usize)?.1.ty;
@@ -243,7 +243,7 @@ pub fn build(
                 starts.iter().skip(1).map(|s| keys::int(*s)).collect(),
                 masks,
             )?,
-            (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => tables.push(Positions::new(
+            (Lookup::Bool { if_true, if_false }, KeyKind::Bool) => Positions::place(
                 slot,
                 2,
                 0,
@@ -252,13 +252,14 @@ pub fn build(
                     (1, low(*if_true) | untested),
                 ],
                 (absent_ok, absent_unknown),
-            )?),
+                (&mut bytes, &mut words),
+            )?,
             (Lookup::Values { listed, other, .. }, KeyKind::Bool | KeyKind::Enum) => {
                 let n = match ty {
                     Type::Enum(e) => e.variants.len(),
                     _ => 2,
                 };
-                tables.push(Positions::new(
+                Positions::place(
                     slot,
                     n,
                     low(*other) | untested,
@@ -268,7 +269,8 @@ pub fn build(
                         // Not a value of the type: no fact holds it.
                         .filter(|(k, _)| *k != WIDE),
                     (absent_ok, absent_unknown),
-                )?);
+                    (&mut bytes, &mut words),
+                )?;
             }
             (
                 Lookup::Values { listed, other, .. },
@@ -291,15 +293,8 @@ pub fn build(
         shadow: low(plan.shadow),
         small: small.into(),
         ranges: ranges.into(),
-        bytes: tables
-            .iter()
-            .filter(|p| matches!(p.slot, Slot::Narrow(_)))
-            .cloned()
-            .collect(),
-        words: tables
-            .into_iter()
-            .filter(|p| !matches!(p.slot, Slot::Narrow(_)))
-            .collect(),
+        bytes: bytes.into(),
+        words: words.into(),
         values: values.into(),
         select: RankMasks::new(
             policy,
@@ -327,7 +322,7 @@ impl Kernel {
         if facts.wide {
             return None;
         }
-        // A fact beyond the keys (facts of another schema) is absent, as for the plan.
+        // Keys by slot (`keys::layout`); a slot no binder set is absent.
         let keys = &facts.keys;
         let mut alive = if skip_shadows {
             self.all & !self.shadow
@@ -357,10 +352,10 @@ impl Kernel {
             unknown |= u;
         };
         for c in self.bytes.iter() {
-            at(c, keys.narrow_position(c.index, c.n));
+            at(c, keys.narrow_position(c.slot, c.n));
         }
         for c in self.words.iter() {
-            at(c, keys.position(c.slot, c.n));
+            at(c, keys.wide(c.slot).min(c.n));
         }
         for c in self.values.iter() {
             match facts.values.get(c.fact as usize) {
