@@ -126,6 +126,16 @@ proptest! {
         agree(&policy, 24, seed)?;
     }
 
+    /// Tables over up to 9 integers, 9 enumerations of 2 to 11 values and 3
+    /// booleans (`common::wide_program`): kernels whose columns are past the counts it
+    /// unrolls, enumerations read inline and from the heap, priority over more ranks
+    /// than it selects among inline.
+    #[test]
+    fn tables_agree_with_interpreter_on_wide_tables(program in common::wide_program(), seed in any::<u64>()) {
+        let policy = build(&program, serde_json::json!({}))?;
+        agree(&policy, 24, seed)?;
+    }
+
     /// Over 128 rows: no column plan; equality on `x` in many rows: a hash index.
     #[test]
     fn tables_agree_with_interpreter_on_large_indexed_tables(program in common::program(), settings in common::settings(), seed in any::<u64>()) {

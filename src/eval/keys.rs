@@ -110,6 +110,8 @@ pub fn layout<'t>(types: impl IntoIterator<Item = &'t Type>) -> Vec<Slot> {
 
 /// `u64` key slots in a record (the bundled policy uses 10).
 pub const INLINE_WIDE: usize = 16;
+// `Keys::wide_in` masks by it.
+const _: () = assert!(INLINE_WIDE.is_power_of_two());
 /// Byte key slots in a record (the bundled policy uses 22).
 pub const INLINE_NARROW: usize = 48;
 
@@ -144,6 +146,15 @@ impl Keys {
     #[inline(always)]
     pub fn wide(&self, i: u32) -> u64 {
         self.wide.get(i as usize).copied().unwrap_or(ABSENT)
+    }
+
+    /// The `u64` key in slot `i`, for `i` below [`INLINE_WIDE`] (what `layout`
+    /// gives; a larger `i` wraps): no bounds check, for the kernels, which check
+    /// their slots once when built.
+    #[inline(always)]
+    pub fn wide_in(&self, i: u32) -> u64 {
+        // `INLINE_WIDE` is a power of two: the remainder is a mask.
+        self.wide[i as usize % INLINE_WIDE]
     }
 
     /// The key in `slot` ([`ABSENT`] for no slot or one past the slots).

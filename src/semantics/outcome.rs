@@ -154,7 +154,20 @@ pub struct RankMasks {
     ranks: Box<[(u16, u64)]>,
     /// Each row's rank (for `first`).
     row_rank: Box<[u16]>,
+    /// For `priority`: `at_least[j]`, the rows of rank `ranks[j]` or higher (0
+    /// past the ranks); and `picks`, the default, then each rank, lowest first. The
+    /// count of `at_least` masks some held row meets is the position of the highest
+    /// rank that fired in `picks`: a fixed run of `and`s and adds, no branch on the
+    /// data. Priority decisions of more ranks than this array holds take the loop.
+    at_least: [u64; PRIORITY_RANKS],
+    picks: [u16; PICKS],
 }
+
+/// The ranks [`RankMasks`] selects among without a loop.
+const PRIORITY_RANKS: usize = 8;
+/// The length of `picks`: above [`PRIORITY_RANKS`], a power of two, so that an index
+/// stays in bounds by a mask.
+const PICKS: usize = 2 * PRIORITY_RANKS;
 
 impl RankMasks {
     /// The masks of rows ranked `row_ranks` (row `i` is bit `i`; at most 64 rows).
@@ -167,9 +180,20 @@ impl RankMasks {
             }
         }
         ranks.sort_unstable();
+        let (mut at_least, mut picks) = ([0u64; PRIORITY_RANKS], [default_rank; PICKS]);
+        if ranks.len() <= PRIORITY_RANKS {
+            let mut above = 0u64;
+            for (j, (r, m)) in ranks.iter().enumerate().rev() {
+                above |= m;
+                at_least[j] = above;
+                picks[j + 1] = *r;
+            }
+        }
         RankMasks {
             policy,
             default_rank,
+            at_least,
+            picks,
             ranks: ranks.into(),
             row_rank: row_ranks.iter().take(64).copied().collect(),
         }
@@ -179,6 +203,15 @@ impl RankMasks {
     #[inline]
     pub fn outcome(&self, held: u64) -> Outcome {
         match self.policy {
+            HitPolicy::Priority if self.ranks.len() <= PRIORITY_RANKS => {
+                let above: usize = self
+                    .at_least
+                    .iter()
+                    .map(|m| usize::from(held & m != 0))
+                    .sum();
+                // At most `PRIORITY_RANKS`: the mask keeps it in bounds without a check.
+                Outcome::One(self.picks[above % PICKS])
+            }
             HitPolicy::Priority => {
                 let mut best = self.default_rank;
                 for (r, m) in self.ranks.iter() {

@@ -171,3 +171,94 @@ pub fn program_with_outcomes(max: usize) -> impl Strategy<Value = String> {
         })
     })
 }
+
+/// A program of many facts: `ints` integers and an enumeration of each of `enums`'
+/// sizes (ordered), every third one optional, with `bools` booleans, and rules over
+/// them for decisions of `outcomes` outcomes under each hit policy. Tables wider
+/// than the random schema's: as many interval and enumeration columns as a kernel
+/// unrolls and more, enumerations on both sides of its inline size, priority
+/// decisions on both sides of its inline rank count.
+pub fn wide_program() -> impl Strategy<Value = String> {
+    (
+        0usize..10,
+        prop::collection::vec(2usize..12, 0..10),
+        0usize..4,
+        1usize..12,
+    )
+        .prop_flat_map(|(ints, enums, bools, outcomes)| {
+            let mut atoms: Vec<BoxedStrategy<String>> = Vec::new();
+            for i in 0..ints {
+                atoms.push(
+                    (
+                        prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]),
+                        0i64..10,
+                    )
+                        .prop_map(move |(op, c)| format!("x{i} {op} {c}"))
+                        .boxed(),
+                );
+            }
+            for (j, n) in enums.iter().copied().enumerate() {
+                atoms.push(
+                    (0..n, 0..n, 0usize..3)
+                        .prop_map(move |(a, b, form)| match form {
+                            0 => format!("e{j} == v{a}"),
+                            1 => format!("e{j} > v{a}"),
+                            _ => format!("e{j} in [v{a}, v{b}]"),
+                        })
+                        .boxed(),
+                );
+                if j % 3 == 0 {
+                    atoms.push(Just(format!("present(e{j})")).boxed());
+                }
+            }
+            for k in 0..bools {
+                atoms.push(Just(format!("b{k}")).boxed());
+            }
+            if atoms.is_empty() {
+                atoms.push(Just("true".to_string()).boxed());
+            }
+            let atom = prop::strategy::Union::new(atoms);
+            let condition = prop::collection::vec(prop::collection::vec(atom, 1..6), 1..3)
+                .prop_map(|alts| {
+                    alts.iter()
+                        .map(|a| format!("({})", a.join(" and ")))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                });
+            let mut head = String::new();
+            for i in 0..ints {
+                let opt = if i % 3 == 0 { "optional " } else { "" };
+                head += &format!("fact x{i}: {opt}int \"an integer\"\n");
+            }
+            for (j, n) in enums.iter().enumerate() {
+                let variants: Vec<String> = (0..*n).map(|v| format!("v{v}")).collect();
+                let opt = if j % 3 == 0 { "optional " } else { "" };
+                head += &format!(
+                    "type t{j} = {}\nfact e{j}: {opt}t{j} \"an enumeration\"\n",
+                    variants.join(" < ")
+                );
+            }
+            for k in 0..bools {
+                let opt = if k % 2 == 0 { "optional " } else { "" };
+                head += &format!("fact b{k}: {opt}bool \"a boolean\"\n");
+            }
+            let outs: Vec<String> = (0..outcomes).map(|o| format!("o{o}")).collect();
+            head += &format!(
+                "decision d: priority {} \"priority\"\ndecision f: first {} \"first\"\ndecision c: collect {} \"collect\"\n",
+                outs.join(" < "),
+                outs.join(" | "),
+                outs.join(" | ")
+            );
+            prop::collection::vec(
+                (condition, prop::sample::select(vec!["d", "f", "c"]), 0..outcomes),
+                1..10,
+            )
+            .prop_map(move |rules| {
+                let mut text = head.clone();
+                for (i, (cond, dec, o)) in rules.into_iter().enumerate() {
+                    text += &format!("rule r{i}\n  when {cond}\n  then {dec} = o{o} \"rule {i}\"\n");
+                }
+                text
+            })
+        })
+}

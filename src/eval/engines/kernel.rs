@@ -2,10 +2,12 @@
 //!
 //! A table of at most 64 rows whose tested columns are all plain facts, each described
 //! by an interval, boolean or value lookup, gets a kernel. It reads the facts' keys
-//! (`eval::keys`: one `u64` per fact, in order), not their values: an integer or
+//! (`eval::keys`: in the slots `keys::layout` gives), not their values: an integer or
 //! version column counts the interval starts at or below the key in a fixed array (no
 //! loop, no branch on the value), a boolean or enumeration column indexes a mask by
-//! the key, and only string columns look values up. Masks sit in one `u64` with
+//! the key (inline for at most [`FEW`] values), and only string columns look values
+//! up. The interval and inline columns are read by a function for their counts
+//! ([`keyed_for`]), so that both loops are unrolled. Masks sit in one `u64` with
 //! untested rows already set (one `and` per column), absent values have a slot of
 //! their own, and the hit policy is precomputed ([`RankMasks`]: the rows of each
 //! outcome rank as one mask).
@@ -19,7 +21,7 @@ use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, Slot, ABSENT, WIDE};
+use crate::eval::keys::{self, KeyKind, Keys, Slot, ABSENT, INLINE_WIDE, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -32,13 +34,23 @@ pub const KERNEL_MAX_ROWS: usize = 64;
 pub struct Kernel {
     /// All rows.
     all: u64,
-    /// Shadow rows.
-    shadow: u64,
+    /// The rows that are not shadows.
+    live: u64,
     /// Integer and version columns of at most [`SMALL`] interval starts.
     small: Box<[Small]>,
+    /// Boolean and enumeration columns of at most [`FEW`] values whose keys are bytes:
+    /// a mask per key, inline.
+    few: Box<[Few]>,
+    /// Reads `small` and `few`: a function for their counts, so that both loops are
+    /// unrolled ([`keyed_for`]).
+    keyed: Keyed,
+    /// Whether some column is in `ranges`, `bytes`, `words` or `values` (one test
+    /// for the four loops, which most tables leave empty).
+    rest: bool,
     /// Integer and version columns of more starts, searched.
     ranges: Box<[Ranges]>,
-    /// Boolean and enumeration columns whose keys are bytes: a mask per key.
+    /// Boolean and enumeration columns of more values whose keys are bytes: a mask per
+    /// key.
     bytes: Box<[Positions]>,
     /// Enumeration columns whose keys are `u64`s (many values): a mask per key.
     words: Box<[Positions]>,
@@ -54,12 +66,30 @@ pub struct Kernel {
 /// Interval columns with at most this many starts get a [`Small`] lookup.
 const SMALL: usize = 3;
 
+/// Enumeration columns with at most this many values (booleans too) get a [`Few`]
+/// lookup.
+const FEW: usize = 7;
+// A position is at most `FEW`: masking with it keeps the index in bounds.
+const _: () = assert!((FEW + 1).is_power_of_two());
+
+/// A boolean or enumeration column of at most [`FEW`] values whose keys are bytes: for
+/// key `k` (a position, or `n` for an absent value), the rows it does not fail and the
+/// rows it leaves unknown; the entries past `n` are never read.
+#[derive(Clone, Debug)]
+struct Few {
+    /// The fact's byte slot.
+    slot: u32,
+    /// The number of positions (the absent value's index).
+    n: u64,
+    masks: [(u64, u64); FEW + 1],
+}
+
 /// An integer or version column of at most [`SMALL`] starts, as keys, padded with
 /// [`ABSENT`]: the count of starts at or below a present key is its interval (`0` below
 /// the first start), and [`SMALL`] + 1 for an absent value, whatever the key.
 #[derive(Clone, Debug)]
 struct Small {
-    /// The fact's `u64` key slot.
+    /// The fact's `u64` key slot, below [`INLINE_WIDE`].
     slot: u32,
     starts: [u64; SMALL + 1],
     /// `masks[i]`: interval `i`; `masks[SMALL + 1]`: an absent value (rows not failed
@@ -103,27 +133,28 @@ struct Positions {
     masks: Box<[(u64, u64)]>,
 }
 
+/// Where [`Positions::place`] puts a column.
+type Columns<'a> = (
+    &'a mut Vec<Few>,
+    &'a mut Vec<Positions>,
+    &'a mut Vec<Positions>,
+);
+
 impl Positions {
     /// `n` positions, those of `listed` with their masks, the others `other`; then
-    /// the absent value's masks; placed by the fact's `slot` in `bytes` or `words`.
-    /// `None` for a listed key past the positions, more positions than a byte slot
-    /// holds (never: `keys::layout`), or a fact with no slot (past the record's: the
-    /// plan decides the table).
+    /// the absent value's masks; placed by the fact's `slot` in `few` (a byte slot, at
+    /// most [`FEW`] positions), `bytes` (a byte slot) or `words`. `None` for a listed
+    /// key past the positions, more positions than a byte slot holds (never:
+    /// `keys::layout`), or a fact with no slot (past the record's: the plan decides
+    /// the table).
     fn place(
         slot: Slot,
         n: usize,
         other: u64,
         listed: impl IntoIterator<Item = (u64, u64)>,
         absent: (u64, u64),
-        (bytes, words): (&mut Vec<Positions>, &mut Vec<Positions>),
+        (few, bytes, words): Columns,
     ) -> Option<()> {
-        let (to, slot) = match slot {
-            // A byte slot's positions are below its special bytes
-            // (`Keys::narrow_position`).
-            Slot::Narrow(i) if n <= usize::from(keys::NARROW_WIDE) => (bytes, i),
-            Slot::Wide(i) => (words, i),
-            _ => return None,
-        };
         let mut masks = vec![(other, 0); n + 1];
         for (k, m) in listed {
             masks
@@ -131,11 +162,30 @@ impl Positions {
                 .0 = m;
         }
         *masks.last_mut()? = absent;
-        to.push(Positions {
-            slot,
-            n: n as u64,
-            masks: masks.into(),
-        });
+        match slot {
+            Slot::Narrow(slot) if n <= FEW => {
+                let mut inline = [(0, 0); FEW + 1];
+                inline.get_mut(..=n)?.copy_from_slice(&masks);
+                few.push(Few {
+                    slot,
+                    n: n as u64,
+                    masks: inline,
+                });
+            }
+            // A byte slot's positions are below its special bytes
+            // (`Keys::narrow_position`).
+            Slot::Narrow(slot) if n <= usize::from(keys::NARROW_WIDE) => bytes.push(Positions {
+                slot,
+                n: n as u64,
+                masks: masks.into(),
+            }),
+            Slot::Wide(slot) => words.push(Positions {
+                slot,
+                n: n as u64,
+                masks: masks.into(),
+            }),
+            _ => return None,
+        }
         Some(())
     }
 }
@@ -169,15 +219,21 @@ pub fn build(
     }
     let all = low(plan.all);
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
-    let (mut small, mut ranges, mut bytes, mut words, mut values) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut small, mut few, mut ranges, mut bytes, mut words, mut values) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for cp in &plan.columns {
         let fact = cp.fact?;
         let ty = &program.facts.get_index(fact as usize)?.1.ty;
         let kind = KeyKind::of(ty);
         let slot = *slots.get(fact as usize)?;
         let wide_slot = match slot {
-            Slot::Wide(i) => Some(i),
+            Slot::Wide(i) if (i as usize) < INLINE_WIDE => Some(i),
             _ => None,
         };
         let tested = low(cp.tested);
@@ -252,7 +308,7 @@ pub fn build(
                     (1, low(*if_true) | untested),
                 ],
                 (absent_ok, absent_unknown),
-                (&mut bytes, &mut words),
+                (&mut few, &mut bytes, &mut words),
             )?,
             (Lookup::Values { listed, other, .. }, KeyKind::Bool | KeyKind::Enum) => {
                 let n = match ty {
@@ -269,7 +325,7 @@ pub fn build(
                         // Not a value of the type: no fact holds it.
                         .filter(|(k, _)| *k != WIDE),
                     (absent_ok, absent_unknown),
-                    (&mut bytes, &mut words),
+                    (&mut few, &mut bytes, &mut words),
                 )?;
             }
             (
@@ -290,8 +346,11 @@ pub fn build(
     }
     Some(Kernel {
         all,
-        shadow: low(plan.shadow),
+        live: all & !low(plan.shadow),
+        keyed: keyed_for(small.len(), few.len()),
+        rest: !(ranges.is_empty() && bytes.is_empty() && words.is_empty() && values.is_empty()),
         small: small.into(),
+        few: few.into(),
         ranges: ranges.into(),
         bytes: bytes.into(),
         words: words.into(),
@@ -322,21 +381,25 @@ impl Kernel {
         if facts.wide {
             return None;
         }
-        // Keys by slot (`keys::layout`); a slot no binder set is absent.
-        let keys = &facts.keys;
-        let mut alive = if skip_shadows {
-            self.all & !self.shadow
-        } else {
-            self.all
-        };
-        let mut unknown = 0u64;
-        for c in self.small.iter() {
-            let (m, u) = c.at(keys.wide(c.slot));
-            alive &= m;
+        let (mut alive, mut unknown) = (self.keyed)(self, &facts.keys);
+        alive &= if skip_shadows { self.live } else { self.all };
+        if self.rest {
+            let (a, u) = self.rest(facts);
+            alive &= a;
             unknown |= u;
         }
+        Some((alive & !unknown, alive & unknown))
+    }
+
+    /// The rows not failed by the `ranges`, `bytes`, `words` and `values` columns,
+    /// and the rows they leave unknown.
+    #[inline(never)]
+    fn rest(&self, facts: &Facts) -> (u64, u64) {
+        // Keys by slot (`keys::layout`); a slot no binder set is absent.
+        let keys = &facts.keys;
+        let (mut alive, mut unknown) = (u64::MAX, 0u64);
         for c in self.ranges.iter() {
-            let k = keys.wide(c.slot);
+            let k = keys.wide_in(c.slot);
             if k == ABSENT {
                 alive &= c.absent_ok;
                 unknown |= c.absent_unknown;
@@ -372,7 +435,7 @@ impl Kernel {
                 }
             }
         }
-        Some((alive & !unknown, alive & unknown))
+        (alive, unknown)
     }
 
     /// The outcome, without reasons; `None` when some row is unknown or the facts
@@ -397,6 +460,79 @@ impl Kernel {
         // The rows that held (shadow rows skipped), by the hit policy.
         Some(self.select.outcome(held))
     }
+}
+
+/// How a kernel reads its `small` and `few` columns: the rows they do not fail and
+/// the rows they leave unknown.
+type Keyed = fn(&Kernel, &Keys) -> (u64, u64);
+
+/// The columns of each kind [`keyed_for`] unrolls.
+const UNROLLED: usize = 6;
+
+/// The [`Keyed`] for `s` small and `f` few columns: a function for those counts (the
+/// compiler unrolls both loops: no loop counter, no bounds check, no branch), or the
+/// loops for more.
+fn keyed_for(s: usize, f: usize) -> Keyed {
+    macro_rules! few {
+        ($s:literal) => {
+            match f {
+                0 => keyed::<$s, 0> as Keyed,
+                1 => keyed::<$s, 1>,
+                2 => keyed::<$s, 2>,
+                3 => keyed::<$s, 3>,
+                4 => keyed::<$s, 4>,
+                5 => keyed::<$s, 5>,
+                6 => keyed::<$s, 6>,
+                _ => keyed_any,
+            }
+        };
+    }
+    // The arms below are the counts up to `UNROLLED`.
+    const _: () = assert!(UNROLLED == 6);
+    match s {
+        0 => few!(0),
+        1 => few!(1),
+        2 => few!(2),
+        3 => few!(3),
+        4 => few!(4),
+        5 => few!(5),
+        6 => few!(6),
+        _ => keyed_any,
+    }
+}
+
+/// [`Keyed`] for `S` small and `F` few columns (the loops for others: never, as
+/// [`keyed_for`] picks it).
+fn keyed<const S: usize, const F: usize>(k: &Kernel, keys: &Keys) -> (u64, u64) {
+    match (
+        <&[Small; S]>::try_from(&*k.small),
+        <&[Few; F]>::try_from(&*k.few),
+    ) {
+        (Ok(small), Ok(few)) => columns(small, few, keys),
+        _ => keyed_any(k, keys),
+    }
+}
+
+/// [`Keyed`] for any counts.
+fn keyed_any(k: &Kernel, keys: &Keys) -> (u64, u64) {
+    columns(&k.small, &k.few, keys)
+}
+
+#[inline(always)]
+fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
+    let (mut alive, mut unknown) = (u64::MAX, 0u64);
+    for c in small {
+        let (m, u) = c.at(keys.wide_in(c.slot));
+        alive &= m;
+        unknown |= u;
+    }
+    for c in few {
+        // At most `FEW`: the mask keeps it in bounds without a check.
+        let (m, u) = c.masks[keys.narrow_position(c.slot, c.n) as usize & FEW];
+        alive &= m;
+        unknown |= u;
+    }
+    (alive, unknown)
 }
 
 #[cfg(test)]
