@@ -165,6 +165,15 @@ pub struct RankMasks {
 
 /// The ranks [`RankMasks`] selects among without a loop.
 const PRIORITY_RANKS: usize = 8;
+/// Priority decisions of at most this many ranks count only the first masks.
+const FEW_RANKS: usize = 4;
+
+/// How many of `masks` some row of `held` is in (a fixed run: no branch).
+#[inline(always)]
+fn count_met<const N: usize>(masks: &[u64; N], held: u64) -> usize {
+    masks.iter().map(|m| usize::from(held & m != 0)).sum()
+}
+
 /// The length of `picks`: above [`PRIORITY_RANKS`], a power of two, so that an index
 /// stays in bounds by a mask.
 const PICKS: usize = 2 * PRIORITY_RANKS;
@@ -204,11 +213,11 @@ impl RankMasks {
     pub fn outcome(&self, held: u64) -> Outcome {
         match self.policy {
             HitPolicy::Priority if self.ranks.len() <= PRIORITY_RANKS => {
-                let above: usize = self
-                    .at_least
-                    .iter()
-                    .map(|m| usize::from(held & m != 0))
-                    .sum();
+                let above = match self.at_least.split_first_chunk::<FEW_RANKS>() {
+                    // The masks past the ranks are 0: the first few are all there are.
+                    Some((few, _)) if self.ranks.len() <= FEW_RANKS => count_met(few, held),
+                    _ => count_met(&self.at_least, held),
+                };
                 // At most `PRIORITY_RANKS`: the mask keeps it in bounds without a check.
                 Outcome::One(self.picks[above % PICKS])
             }
