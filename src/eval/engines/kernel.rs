@@ -125,8 +125,8 @@ struct Ranges {
 /// fail and the rows it leaves unknown; the last entry for an absent value.
 #[derive(Clone, Debug)]
 struct Positions {
-    /// The fact's key slot: a byte slot in [`Kernel::bytes`], a `u64` one in
-    /// [`Kernel::words`].
+    /// The fact's key slot: a byte slot in [`Kernel::bytes`], a `u64` one (below
+    /// [`INLINE_WIDE`], checked when built) in [`Kernel::words`].
     slot: u32,
     /// The number of positions (the last index, the absent value's).
     n: u64,
@@ -179,7 +179,7 @@ impl Positions {
                 n: n as u64,
                 masks: masks.into(),
             }),
-            Slot::Wide(slot) => words.push(Positions {
+            Slot::Wide(slot) if (slot as usize) < INLINE_WIDE => words.push(Positions {
                 slot,
                 n: n as u64,
                 masks: masks.into(),
@@ -418,7 +418,7 @@ impl Kernel {
             at(c, keys.narrow_position(c.slot, c.n));
         }
         for c in self.words.iter() {
-            at(c, keys.wide(c.slot).min(c.n));
+            at(c, keys.wide_in(c.slot).min(c.n));
         }
         for c in self.values.iter() {
             match facts.values.get(c.fact as usize) {
