@@ -183,6 +183,16 @@ impl Keys {
             .map_or(n, |b| u64::from(*b).min(n))
     }
 
+    /// The byte in slot `i`: a position, [`NARROW_ABSENT`] or [`NARROW_WIDE`];
+    /// [`NARROW_ABSENT`] past the slots.
+    #[inline(always)]
+    pub fn narrow_in(&self, i: u32) -> u8 {
+        self.narrow
+            .get(i as usize)
+            .copied()
+            .unwrap_or(NARROW_ABSENT)
+    }
+
     /// Writes `key` in `slot` (nothing for no slot or one past the slots). A byte
     /// slot holds its layout's keys exactly (positions below [`NARROW_WIDE`]); any
     /// other key there becomes [`WIDE`].

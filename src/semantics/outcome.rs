@@ -228,14 +228,13 @@ impl RankMasks {
                 }
                 Outcome::One(best)
             }
-            HitPolicy::First => Outcome::One(if held == 0 {
-                self.default_rank
-            } else {
+            // No row held: 64 trailing zeros, past the rows (at most 64), the default.
+            HitPolicy::First => Outcome::One(
                 self.row_rank
                     .get(held.trailing_zeros() as usize)
                     .copied()
-                    .unwrap_or(self.default_rank)
-            }),
+                    .unwrap_or(self.default_rank),
+            ),
             HitPolicy::Collect => {
                 let mut set = OutcomeSet::EMPTY;
                 for (r, m) in self.ranks.iter() {

@@ -5,23 +5,26 @@
 //! (`eval::keys`: in the slots `keys::layout` gives), not their values: an integer or
 //! version column counts the interval starts at or below the key in a fixed array (no
 //! loop, no branch on the value), a boolean or enumeration column indexes a mask by
-//! the key (inline for at most [`FEW`] values), and only string columns look values
+//! the key (inline for at most `keyed::FEW` values), and only string columns look values
 //! up. The interval and inline columns are read by a function for their counts
-//! ([`keyed_for`]), so that both loops are unrolled. Masks sit in one `u64` with
+//! (`keyed::keyed_for`), so that both loops are unrolled. Masks sit in one `u64` with
 //! untested rows already set (one `and` per column), absent values have a slot of
 //! their own, and the hit policy is precomputed ([`RankMasks`]: the rows of each
-//! outcome rank as one mask).
+//! outcome rank as one mask). A table gets a second kernel for its outcome alone
+//! ([`Order::Ranked`]): a priority table's rows by rank, so that its hit policy is
+//! `first`'s.
 //!
 //! A kernel is derived from the [`Plan`] and answers exactly as it does; it never
 //! decides when a row is unknown (a missing fact) or when the facts hold a value no
 //! key holds exactly (`Facts::wide`): then the caller takes the plan, which names the
 //! missing fact.
 
+use super::keyed::{keyed_for, Few, Keyed, Small, FEW, SMALL};
 use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, Keys, Slot, ABSENT, INLINE_WIDE, WIDE};
+use crate::eval::keys::{self, KeyKind, Slot, ABSENT, INLINE_WIDE, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -61,53 +64,6 @@ pub struct Kernel {
     select: RankMasks,
     /// For each row, the rows of its rule instance (the alternatives of one `or`).
     siblings: Box<[u64]>,
-}
-
-/// Interval columns with at most this many starts get a [`Small`] lookup.
-const SMALL: usize = 3;
-
-/// Enumeration columns with at most this many values (booleans too) get a [`Few`]
-/// lookup.
-const FEW: usize = 7;
-// A position is at most `FEW`: masking with it keeps the index in bounds.
-const _: () = assert!((FEW + 1).is_power_of_two());
-
-/// A boolean or enumeration column of at most [`FEW`] values whose keys are bytes: for
-/// key `k` (a position, or `n` for an absent value), the rows it does not fail and the
-/// rows it leaves unknown; the entries past `n` are never read.
-#[derive(Clone, Debug)]
-struct Few {
-    /// The fact's byte slot.
-    slot: u32,
-    /// The number of positions (the absent value's index).
-    n: u64,
-    masks: [(u64, u64); FEW + 1],
-}
-
-/// An integer or version column of at most [`SMALL`] starts, as keys, padded with
-/// [`ABSENT`]: the count of starts at or below a present key is its interval (`0` below
-/// the first start), and [`SMALL`] + 1 for an absent value, whatever the key.
-#[derive(Clone, Debug)]
-struct Small {
-    /// The fact's `u64` key slot, below [`INLINE_WIDE`].
-    slot: u32,
-    starts: [u64; SMALL + 1],
-    /// `masks[i]`: interval `i`; `masks[SMALL + 1]`: an absent value (rows not failed
-    /// by it); the others are never read. Untested rows are set in every mask.
-    masks: [u64; 8],
-    /// `unknowns[SMALL + 1]`: the tested rows that are unknown on an absent value;
-    /// the others are 0.
-    unknowns: [u64; 8],
-}
-
-impl Small {
-    /// The rows not failed by key `k`, and the rows it leaves unknown.
-    #[inline(always)]
-    fn at(&self, k: u64) -> (u64, u64) {
-        let i: usize = self.starts.iter().map(|s| usize::from(*s <= k)).sum();
-        // `i <= SMALL + 1 < 8`: the mask keeps it in bounds without a check.
-        (self.masks[i & 7], self.unknowns[i & 7])
-    }
 }
 
 /// An integer or version column of many starts (as keys): `masks[0]` holds below
@@ -164,11 +120,11 @@ impl Positions {
         *masks.last_mut()? = absent;
         match slot {
             Slot::Narrow(slot) if n <= FEW => {
-                let mut inline = [(0, 0); FEW + 1];
-                inline.get_mut(..=n)?.copy_from_slice(&masks);
+                // Positions, then an absent value's masks up to the last entry.
+                let mut inline = [absent; FEW + 1];
+                inline.get_mut(..n)?.copy_from_slice(masks.get(..n)?);
                 few.push(Few {
                     slot,
-                    n: n as u64,
                     masks: inline,
                 });
             }
@@ -200,9 +156,36 @@ struct Values {
     absent_unknown: u64,
 }
 
-/// Lowers 128-bit row masks to 64 bits (the kernel only exists for ≤ 64 rows).
-fn low(m: u128) -> u64 {
-    m as u64
+/// Where a kernel puts each row: its bit in the kernel's masks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Row `i` is bit `i`: what [`Kernel::run`]'s callers read (rules by row).
+    Rows,
+    /// For [`Kernel::outcome`]: a `priority` table's rows by rank, the highest first
+    /// (in row order among equals), so that the first row that held is one of the
+    /// highest rank that did, and the hit policy is `first`'s (one `tzcnt` and a
+    /// lookup). Other tables keep their rows.
+    Ranked,
+}
+
+/// The bit of each row, and the 128-bit row masks of the plan lowered to the
+/// kernel's 64 bits (the kernel only exists for ≤ 64 rows).
+struct Bits {
+    /// `to[i]`: the bit of row `i`; empty for the identity.
+    to: Vec<u32>,
+}
+
+impl Bits {
+    fn mask(&self, m: u128) -> u64 {
+        if self.to.is_empty() {
+            return m as u64;
+        }
+        self.to
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| m >> i & 1 == 1)
+            .fold(0u64, |acc, (_, b)| acc | 1u64 << b)
+    }
 }
 
 /// Builds the kernel of a table: `None` when it has more than [`KERNEL_MAX_ROWS`]
@@ -213,10 +196,33 @@ pub fn build(
     rows: &[Row],
     policy: HitPolicy,
     default_rank: u16,
+    order: Order,
 ) -> Option<Kernel> {
     if rows.len() > KERNEL_MAX_ROWS {
         return None;
     }
+    // `by[j]`: the row at bit `j`.
+    let (by, policy): (Vec<usize>, HitPolicy) = match (order, policy) {
+        (Order::Ranked, HitPolicy::Priority) => {
+            let mut by: Vec<usize> = (0..rows.len()).collect();
+            by.sort_by_key(|i| std::cmp::Reverse(rows.get(*i).map_or(0, |r| r.rank)));
+            (by, HitPolicy::First)
+        }
+        _ => ((0..rows.len()).collect(), policy),
+    };
+    let mut to = vec![0u32; rows.len()];
+    for (j, i) in by.iter().enumerate() {
+        *to.get_mut(*i)? = j as u32;
+    }
+    let bits = Bits {
+        to: if by.iter().enumerate().all(|(j, i)| j == *i) {
+            Vec::new()
+        } else {
+            to
+        },
+    };
+    let low = |m: u128| bits.mask(m);
+    let by: Vec<&Row> = by.iter().map(|i| rows.get(*i)).collect::<Option<_>>()?;
     let all = low(plan.all);
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
     let (mut small, mut few, mut ranges, mut bytes, mut words, mut values) = (
@@ -357,13 +363,13 @@ pub fn build(
         values: values.into(),
         select: RankMasks::new(
             policy,
-            &rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+            &by.iter().map(|r| r.rank).collect::<Vec<_>>(),
             default_rank,
         ),
-        siblings: rows
+        siblings: by
             .iter()
             .map(|r| {
-                rows.iter()
+                by.iter()
                     .enumerate()
                     .filter(|(_, o)| o.instance == r.instance)
                     .fold(0u64, |m, (i, _)| m | 1 << i)
@@ -381,7 +387,7 @@ impl Kernel {
         if facts.wide {
             return None;
         }
-        let (mut alive, mut unknown) = (self.keyed)(self, &facts.keys);
+        let (mut alive, mut unknown) = (self.keyed)(&self.small, &self.few, &facts.keys);
         alive &= if skip_shadows { self.live } else { self.all };
         if self.rest {
             let (a, u) = self.rest(facts);
@@ -459,124 +465,5 @@ impl Kernel {
         }
         // The rows that held (shadow rows skipped), by the hit policy.
         Some(self.select.outcome(held))
-    }
-}
-
-/// How a kernel reads its `small` and `few` columns: the rows they do not fail and
-/// the rows they leave unknown.
-type Keyed = fn(&Kernel, &Keys) -> (u64, u64);
-
-/// The columns of each kind [`keyed_for`] unrolls.
-const UNROLLED: usize = 6;
-
-/// The [`Keyed`] for `s` small and `f` few columns: a function for those counts (the
-/// compiler unrolls both loops: no loop counter, no bounds check, no branch), or the
-/// loops for more.
-fn keyed_for(s: usize, f: usize) -> Keyed {
-    macro_rules! few {
-        ($s:literal) => {
-            match f {
-                0 => keyed::<$s, 0> as Keyed,
-                1 => keyed::<$s, 1>,
-                2 => keyed::<$s, 2>,
-                3 => keyed::<$s, 3>,
-                4 => keyed::<$s, 4>,
-                5 => keyed::<$s, 5>,
-                6 => keyed::<$s, 6>,
-                _ => keyed_any,
-            }
-        };
-    }
-    // The arms below are the counts up to `UNROLLED`.
-    const _: () = assert!(UNROLLED == 6);
-    match s {
-        0 => few!(0),
-        1 => few!(1),
-        2 => few!(2),
-        3 => few!(3),
-        4 => few!(4),
-        5 => few!(5),
-        6 => few!(6),
-        _ => keyed_any,
-    }
-}
-
-/// [`Keyed`] for `S` small and `F` few columns (the loops for others: never, as
-/// [`keyed_for`] picks it).
-fn keyed<const S: usize, const F: usize>(k: &Kernel, keys: &Keys) -> (u64, u64) {
-    match (
-        <&[Small; S]>::try_from(&*k.small),
-        <&[Few; F]>::try_from(&*k.few),
-    ) {
-        (Ok(small), Ok(few)) => columns(small, few, keys),
-        _ => keyed_any(k, keys),
-    }
-}
-
-/// [`Keyed`] for any counts.
-fn keyed_any(k: &Kernel, keys: &Keys) -> (u64, u64) {
-    columns(&k.small, &k.few, keys)
-}
-
-#[inline(always)]
-fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
-    let (mut alive, mut unknown) = (u64::MAX, 0u64);
-    for c in small {
-        let (m, u) = c.at(keys.wide_in(c.slot));
-        alive &= m;
-        unknown |= u;
-    }
-    for c in few {
-        // At most `FEW`: the mask keeps it in bounds without a check.
-        let (m, u) = c.masks[keys.narrow_position(c.slot, c.n) as usize & FEW];
-        alive &= m;
-        unknown |= u;
-    }
-    (alive, unknown)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    /// The fixed-array lookup gives the searched one's mask for every key, the
-    /// largest present one included, over every sorted run of up to `SMALL` starts;
-    /// an absent key gives the absent mask.
-    #[test]
-    fn small_lookups_agree_with_searched_ones() {
-        let points = [0, 1, 5, 7, 1 << 63, WIDE - 2, WIDE - 1];
-        let mut runs: Vec<Vec<u64>> = vec![Vec::new()];
-        for _ in 0..SMALL {
-            let longer: Vec<Vec<u64>> = runs
-                .iter()
-                .flat_map(|r| {
-                    points
-                        .iter()
-                        .filter(move |p| r.last().is_none_or(|l| *p > l))
-                        .map(move |p| [r.clone(), vec![*p]].concat())
-                })
-                .collect();
-            runs.extend(longer);
-        }
-        runs.sort();
-        runs.dedup();
-        for starts in runs {
-            let masks: Vec<u64> = (0..=starts.len() as u64).map(|i| 1 << i | 0x100).collect();
-            let mut m = [0u64; 8];
-            m[..masks.len()].copy_from_slice(&masks);
-            m[SMALL + 1] = 0x8000;
-            let s = Small {
-                slot: 0,
-                starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
-                masks: m,
-                unknowns: [0; 8],
-            };
-            for k in points.iter().chain(&[2, 6, 8, (1 << 63) + 1]) {
-                let searched = masks[starts.partition_point(|s| s <= k)];
-                assert_eq!(s.at(*k).0, searched, "{starts:?} at {k}");
-            }
-            assert_eq!(s.at(ABSENT).0, 0x8000, "{starts:?} absent");
-        }
     }
 }

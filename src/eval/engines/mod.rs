@@ -13,6 +13,7 @@ pub mod firsts;
 pub mod index;
 pub mod json;
 pub mod kernel;
+mod keyed;
 pub mod plan;
 
 use crate::check::ir::Program;
@@ -21,7 +22,7 @@ use crate::value::Value;
 use firsts::Firsts;
 use index::{Index, INDEX_MIN_ROWS};
 use json::JsonParts;
-use kernel::Kernel;
+use kernel::{Kernel, Order};
 use plan::Plan;
 use std::sync::Arc;
 
@@ -53,8 +54,12 @@ pub enum Finder {
     /// The kernel, with the plan it was derived from for what the kernel does not
     /// decide (an unknown row) and for the results with reasons.
     Kernel {
-        /// The flattened plan.
+        /// The flattened plan, rows in row order (bit `i` is row `i`): for the
+        /// results that name rules.
         kernel: Kernel,
+        /// The same with a `priority` table's rows by rank (`kernel::Order::Ranked`):
+        /// for outcomes alone.
+        ranked: Kernel,
         /// The plan.
         plan: Plan,
     },
@@ -73,9 +78,15 @@ impl Finder {
         };
         match (engine, plan) {
             (Engine::Auto, Some(plan)) => {
-                match kernel::build(program, &plan, &t.rows, t.policy, t.default_rank) {
-                    Some(kernel) => Finder::Kernel { kernel, plan },
-                    None => Finder::Plan(plan),
+                let build =
+                    |order| kernel::build(program, &plan, &t.rows, t.policy, t.default_rank, order);
+                match (build(Order::Rows), build(Order::Ranked)) {
+                    (Some(kernel), Some(ranked)) => Finder::Kernel {
+                        kernel,
+                        ranked,
+                        plan,
+                    },
+                    _ => Finder::Plan(plan),
                 }
             }
             (_, Some(plan)) => Finder::Plan(plan),

@@ -194,8 +194,8 @@ pub fn column_fact(c: &CExpr, program: &Program) -> String {
 /// The outcome of one table, without reasons, outputs or `not_enforced`: the fast path.
 #[inline]
 pub fn outcome(c: &Prepared, t: &Ready, facts: &Facts) -> Result<Outcome, EvalError> {
-    if let (Finder::Kernel { kernel, .. }, true) = (&t.finder, t.always) {
-        if let Some(o) = kernel.outcome(facts) {
+    if let (Finder::Kernel { ranked, .. }, true) = (&t.finder, t.always) {
+        if let Some(o) = ranked.outcome(facts) {
             return Ok(o);
         }
     }

@@ -374,7 +374,7 @@ impl Columns<'_, '_> {
     #[inline]
     pub(super) fn masks(&mut self, skip_shadows: bool) -> Option<(u128, u128)> {
         match &self.table.finder {
-            Finder::Kernel { kernel, plan } => match kernel.run(self.facts, skip_shadows) {
+            Finder::Kernel { kernel, plan, .. } => match kernel.run(self.facts, skip_shadows) {
                 Some((h, u)) => Some((u128::from(h), u128::from(u))),
                 None => Some(self.plan(plan, skip_shadows)),
             },
