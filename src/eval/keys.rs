@@ -115,6 +115,40 @@ const _: () = assert!(INLINE_WIDE.is_power_of_two());
 /// Byte key slots in a record (the bundled policy uses 22).
 pub const INLINE_NARROW: usize = 48;
 
+/// An index below an array's length, as an enumeration: reading the array at it
+/// needs no bounds check and no mask (the compiler knows the enumeration's range).
+/// The kernels hold their slots so, checked once when built.
+macro_rules! slot_index {
+    ($(#[$m:meta])* $name:ident, $len:expr, $($v:ident)*) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum $name {
+            $(#[allow(missing_docs)] $v),*
+        }
+
+        impl $name {
+            const ALL: &[$name] = &[$($name::$v),*];
+
+            /// Slot `i`, if it is below the array's length.
+            pub fn new(i: u32) -> Option<$name> {
+                Self::ALL.get(i as usize).copied()
+            }
+        }
+
+        const _: () = assert!($name::ALL.len() == $len);
+    };
+}
+
+slot_index!(
+    /// A `u64` key slot, below [`INLINE_WIDE`].
+    WideIndex, INLINE_WIDE, W0 W1 W2 W3 W4 W5 W6 W7 W8 W9 W10 W11 W12 W13 W14 W15
+);
+slot_index!(
+    /// A byte key slot, below [`INLINE_NARROW`].
+    NarrowIndex, INLINE_NARROW, N0 N1 N2 N3 N4 N5 N6 N7 N8 N9 N10 N11 N12 N13 N14 N15 N16 N17 N18 N19 N20 N21 N22 N23 N24 N25 N26 N27 N28 N29 N30 N31 N32 N33 N34 N35 N36 N37 N38 N39 N40 N41 N42 N43 N44 N45 N46 N47
+);
+
 /// A record's keys, by [`Slot`]: fixed arrays inside the record, so that a kernel
 /// reads a record's keys where it reads the record, a fleet of bound records is one
 /// run of memory, and reading or writing a slot is one bounds check on a constant.
@@ -157,6 +191,19 @@ impl Keys {
         self.wide[i as usize % INLINE_WIDE]
     }
 
+    /// The `u64` key in slot `i`: no bounds check.
+    #[inline(always)]
+    pub fn wide_at(&self, i: WideIndex) -> u64 {
+        self.wide[i as usize]
+    }
+
+    /// The byte in slot `i` (a position, [`NARROW_ABSENT`] or [`NARROW_WIDE`]): no
+    /// bounds check.
+    #[inline(always)]
+    pub fn narrow_at(&self, i: NarrowIndex) -> u8 {
+        self.narrow[i as usize]
+    }
+
     /// The key in `slot` ([`ABSENT`] for no slot or one past the slots).
     #[inline(always)]
     pub fn get(&self, slot: Slot) -> u64 {
@@ -181,16 +228,6 @@ impl Keys {
         self.narrow
             .get(i as usize)
             .map_or(n, |b| u64::from(*b).min(n))
-    }
-
-    /// The byte in slot `i`: a position, [`NARROW_ABSENT`] or [`NARROW_WIDE`];
-    /// [`NARROW_ABSENT`] past the slots.
-    #[inline(always)]
-    pub fn narrow_in(&self, i: u32) -> u8 {
-        self.narrow
-            .get(i as usize)
-            .copied()
-            .unwrap_or(NARROW_ABSENT)
     }
 
     /// Writes `key` in `slot` (nothing for no slot or one past the slots). A byte

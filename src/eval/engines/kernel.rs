@@ -24,7 +24,7 @@ use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, Slot, ABSENT, INLINE_WIDE, WIDE};
+use crate::eval::keys::{self, KeyKind, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -70,7 +70,7 @@ pub struct Kernel {
 /// `starts[0]`, `masks[i]` from `starts[i - 1]` up to `starts[i]`.
 #[derive(Clone, Debug)]
 struct Ranges {
-    slot: u32,
+    slot: WideIndex,
     starts: Box<[u64]>,
     masks: Box<[u64]>,
     absent_ok: u64,
@@ -124,7 +124,7 @@ impl Positions {
                 let mut inline = [absent; FEW + 1];
                 inline.get_mut(..n)?.copy_from_slice(masks.get(..n)?);
                 few.push(Few {
-                    slot,
+                    slot: NarrowIndex::new(slot)?,
                     masks: inline,
                 });
             }
@@ -247,7 +247,7 @@ pub fn build(
         let absent_ok = untested | low(cp.absent.0 | cp.absent.1);
         let absent_unknown = low(cp.absent.1) & tested;
         let mut interval = |starts: Vec<u64>, masks: &[u128]| -> Option<()> {
-            let slot = wide_slot?;
+            let slot = WideIndex::new(wide_slot?)?;
             if masks.len() != starts.len() + 1 {
                 return None;
             }
@@ -405,7 +405,7 @@ impl Kernel {
         let keys = &facts.keys;
         let (mut alive, mut unknown) = (u64::MAX, 0u64);
         for c in self.ranges.iter() {
-            let k = keys.wide_in(c.slot);
+            let k = keys.wide_at(c.slot);
             if k == ABSENT {
                 alive &= c.absent_ok;
                 unknown |= c.absent_unknown;

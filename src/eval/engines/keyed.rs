@@ -2,9 +2,9 @@
 //! their counts ([`keyed_for`]), so that both loops are unrolled — no loop counter, no
 //! bounds check, no branch on the data. The columns are built by `kernel::build`.
 
-use crate::eval::keys::Keys;
 #[cfg(doc)]
-use crate::eval::keys::{ABSENT, INLINE_WIDE};
+use crate::eval::keys::ABSENT;
+use crate::eval::keys::{Keys, NarrowIndex, WideIndex};
 
 /// Interval columns with at most this many starts get a [`Small`] lookup.
 pub(super) const SMALL: usize = 3;
@@ -25,7 +25,7 @@ const _: () = assert!((FEW + 1).is_power_of_two());
 #[derive(Clone, Debug)]
 pub(super) struct Few {
     /// The fact's byte slot.
-    pub(super) slot: u32,
+    pub(super) slot: NarrowIndex,
     pub(super) masks: [(u64, u64); FEW + 1],
 }
 
@@ -34,8 +34,8 @@ pub(super) struct Few {
 /// the first start), and [`SMALL`] + 1 for an absent value, whatever the key.
 #[derive(Clone, Debug)]
 pub(super) struct Small {
-    /// The fact's `u64` key slot, below [`INLINE_WIDE`].
-    pub(super) slot: u32,
+    /// The fact's `u64` key slot.
+    pub(super) slot: WideIndex,
     pub(super) starts: [u64; SMALL + 1],
     /// `masks[i]`: interval `i`; `masks[SMALL + 1]`: an absent value (rows not failed
     /// by it); the others are never read. Untested rows are set in every mask.
@@ -112,13 +112,13 @@ fn keyed_any(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
 fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
     let (mut alive, mut unknown) = (u64::MAX, 0u64);
     for c in small {
-        let (m, u) = c.at(keys.wide_in(c.slot));
+        let (m, u) = c.at(keys.wide_at(c.slot));
         alive &= m;
         unknown |= u;
     }
     for c in few {
         // The mask keeps the index in bounds without a check (see [`Few`]).
-        let (m, u) = c.masks[usize::from(keys.narrow_in(c.slot)) & FEW];
+        let (m, u) = c.masks[usize::from(keys.narrow_at(c.slot)) & FEW];
         alive &= m;
         unknown |= u;
     }
@@ -158,7 +158,7 @@ mod tests {
             m[..masks.len()].copy_from_slice(&masks);
             m[SMALL + 1] = 0x8000;
             let s = Small {
-                slot: 0,
+                slot: WideIndex::W0,
                 starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
                 masks: m,
                 unknowns: [0; 8],
