@@ -19,12 +19,12 @@
 //! key holds exactly (`Facts::wide`): then the caller takes the plan, which names the
 //! missing fact.
 
-use super::keyed::{keyed_for, Few, Keyed, Small, FEW, SMALL};
+use super::keyed::{by_counts, columns, keyed_for, Few, Keyed, Small, FEW, SMALL};
 use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE};
+use crate::eval::keys::{self, KeyKind, Keys, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -64,6 +64,13 @@ pub struct Kernel {
     select: RankMasks,
     /// For each row, the rows of its rule instance (the alternatives of one `or`).
     siblings: Box<[u64]>,
+    /// The whole outcome in one function for the column counts, when the hit policy
+    /// is `first`'s (a ranked priority table's too) and every column is in `small` or
+    /// `few`: [`decide`].
+    decide: Option<Decide>,
+    /// For `decide`: `firsts[i]`, the rank of row `i`; the default from the rows'
+    /// count on (64 trailing zeros: no row held).
+    firsts: [u16; 65],
 }
 
 /// An integer or version column of many starts (as keys): `masks[0]` holds below
@@ -350,11 +357,20 @@ pub fn build(
             _ => return None,
         }
     }
+    let rest = !(ranges.is_empty() && bytes.is_empty() && words.is_empty() && values.is_empty());
+    let mut firsts = [default_rank; 65];
+    for (f, r) in firsts.iter_mut().zip(&by) {
+        *f = r.rank;
+    }
     Some(Kernel {
+        decide: (policy == HitPolicy::First && !rest).then(|| {
+            by_counts!(decide, decide_any as Decide, Decide, small.len(), few.len())
+        }),
+        firsts,
         all,
         live: all & !low(plan.shadow),
         keyed: keyed_for(small.len(), few.len()),
-        rest: !(ranges.is_empty() && bytes.is_empty() && words.is_empty() && values.is_empty()),
+        rest,
         small: small.into(),
         few: few.into(),
         ranges: ranges.into(),
@@ -449,10 +465,26 @@ impl Kernel {
     /// reports the missing fact).
     #[inline]
     pub fn outcome(&self, facts: &Facts) -> Option<Outcome> {
-        let (held, mut unknown) = self.run(facts, true)?;
-        // An unknown row whose rule instance holds through another of its rows is
-        // decided (Kleene `or`): only the others send the record to the general path.
-        let mut m = unknown;
+        if let Some(decide) = self.decide {
+            if facts.wide {
+                return None;
+            }
+            return decide(self, &facts.keys).map(Outcome::One);
+        }
+        let (held, unknown) = self.run(facts, true)?;
+        if unknown != 0 && self.undecided(held, unknown) {
+            return None;
+        }
+        // The rows that held (shadow rows skipped), by the hit policy.
+        Some(self.select.outcome(held))
+    }
+
+    /// Whether some of the `unknown` rows leave the outcome undecided: an unknown
+    /// row whose rule instance holds through another of its rows is decided (Kleene
+    /// `or`); only the others send the record to the general path.
+    #[inline(never)]
+    fn undecided(&self, held: u64, unknown: u64) -> bool {
+        let (mut m, mut unknown) = (unknown, unknown);
         while m != 0 {
             let i = m.trailing_zeros() as usize;
             m &= m - 1;
@@ -460,10 +492,39 @@ impl Kernel {
                 unknown &= !(1u64 << i);
             }
         }
-        if unknown != 0 {
+        unknown != 0
+    }
+
+    /// [`decide`]'s end: from the rows `small` and `few` do not fail and leave
+    /// unknown, `first`'s outcome on the live rows (a ranked priority table's), or
+    /// `None` when an unknown row leaves it undecided.
+    #[inline(always)]
+    fn first(&self, (alive, unknown): (u64, u64)) -> Option<u16> {
+        let alive = alive & self.live;
+        let (held, unknown) = (alive & !unknown, alive & unknown);
+        if unknown != 0 && self.undecided(held, unknown) {
             return None;
         }
-        // The rows that held (shadow rows skipped), by the hit policy.
-        Some(self.select.outcome(held))
+        // At most 64 trailing zeros: in bounds without a check.
+        Some(self.firsts[(held.trailing_zeros() as usize).min(64)])
     }
+}
+
+/// The outcome of a kernel with `first`'s hit policy whose columns are all in `small`
+/// and `few`, in one function for their counts (the columns unrolled, no dispatch on
+/// the hit policy); `None` when the plan decides.
+type Decide = fn(&Kernel, &Keys) -> Option<u16>;
+
+/// [`Decide`] for `S` small and `F` few columns (the loops for others: never, as
+/// the kernel picks it).
+fn decide<const S: usize, const F: usize>(k: &Kernel, keys: &Keys) -> Option<u16> {
+    match (<&[Small; S]>::try_from(&*k.small), <&[Few; F]>::try_from(&*k.few)) {
+        (Ok(small), Ok(few)) => k.first(columns(small, few, keys)),
+        _ => decide_any(k, keys),
+    }
+}
+
+/// [`Decide`] for any counts.
+fn decide_any(k: &Kernel, keys: &Keys) -> Option<u16> {
+    k.first(columns(&k.small, &k.few, keys))
 }

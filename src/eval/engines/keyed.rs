@@ -60,38 +60,36 @@ impl Small {
 pub(super) type Keyed = fn(&[Small], &[Few], &Keys) -> (u64, u64);
 
 /// The columns of each kind [`keyed_for`] unrolls.
-const UNROLLED: usize = 6;
+pub(super) const UNROLLED: usize = 6;
 
-/// The [`Keyed`] for `s` small and `f` few columns: a function for those counts (the
-/// compiler unrolls both loops: no loop counter, no bounds check, no branch), or the
-/// loops for more.
+/// The instance of the generic function `$f::<S, F>` for `$s` small and `$n` few
+/// columns, as a `$ty`, or `$any` past [`UNROLLED`] of either kind: a function for
+/// those counts, so that the compiler unrolls both loops (no loop counter, no bounds
+/// check, no branch).
+macro_rules! by_counts {
+    ($f:ident, $any:expr, $ty:ty, $s:expr, $n:expr) => {
+        by_counts!(@s $f, $any, $ty, $s, $n; 0 1 2 3 4 5 6)
+    };
+    (@s $f:ident, $any:expr, $ty:ty, $s:expr, $n:expr; $($si:literal)*) => {
+        match $s {
+            $($si => by_counts!(@f $f, $any, $ty, $si, $n; 0 1 2 3 4 5 6),)*
+            _ => $any,
+        }
+    };
+    (@f $f:ident, $any:expr, $ty:ty, $si:literal, $n:expr; $($fi:literal)*) => {
+        match $n {
+            $($fi => $f::<$si, $fi> as $ty,)*
+            _ => $any,
+        }
+    };
+}
+pub(super) use by_counts;
+// The arms of `by_counts` are the counts up to `UNROLLED`.
+const _: () = assert!(UNROLLED == 6);
+
+/// The [`Keyed`] for `s` small and `f` few columns.
 pub(super) fn keyed_for(s: usize, f: usize) -> Keyed {
-    macro_rules! few {
-        ($s:literal) => {
-            match f {
-                0 => keyed::<$s, 0> as Keyed,
-                1 => keyed::<$s, 1>,
-                2 => keyed::<$s, 2>,
-                3 => keyed::<$s, 3>,
-                4 => keyed::<$s, 4>,
-                5 => keyed::<$s, 5>,
-                6 => keyed::<$s, 6>,
-                _ => keyed_any,
-            }
-        };
-    }
-    // The arms below are the counts up to `UNROLLED`.
-    const _: () = assert!(UNROLLED == 6);
-    match s {
-        0 => few!(0),
-        1 => few!(1),
-        2 => few!(2),
-        3 => few!(3),
-        4 => few!(4),
-        5 => few!(5),
-        6 => few!(6),
-        _ => keyed_any,
-    }
+    by_counts!(keyed, keyed_any as Keyed, Keyed, s, f)
 }
 
 /// [`Keyed`] for `S` small and `F` few columns (the loops for others: never, as
@@ -108,8 +106,9 @@ fn keyed_any(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
     columns(small, few, keys)
 }
 
+/// The rows not failed by `small` and `few` columns, and the rows they leave unknown.
 #[inline(always)]
-fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
+pub(super) fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
     let (mut alive, mut unknown) = (u64::MAX, 0u64);
     for c in small {
         let (m, u) = c.at(keys.wide_at(c.slot));
