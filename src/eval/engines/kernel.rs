@@ -24,7 +24,9 @@ use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{self, KeyKind, Keys, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE};
+use crate::eval::keys::{
+    self, KeyKind, Keys, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE,
+};
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -363,9 +365,13 @@ pub fn build(
         *f = r.rank;
     }
     Some(Kernel {
-        decide: (policy == HitPolicy::First && !rest).then(|| {
-            by_counts!(decide, decide_any as Decide, Decide, small.len(), few.len())
-        }),
+        decide: (policy == HitPolicy::First && !rest).then_some(by_counts!(
+            decide,
+            decide_any as Decide,
+            Decide,
+            small.len(),
+            few.len()
+        )),
         firsts,
         all,
         live: all & !low(plan.shadow),
@@ -518,7 +524,10 @@ type Decide = fn(&Kernel, &Keys) -> Option<u16>;
 /// [`Decide`] for `S` small and `F` few columns (the loops for others: never, as
 /// the kernel picks it).
 fn decide<const S: usize, const F: usize>(k: &Kernel, keys: &Keys) -> Option<u16> {
-    match (<&[Small; S]>::try_from(&*k.small), <&[Few; F]>::try_from(&*k.few)) {
+    match (
+        <&[Small; S]>::try_from(&*k.small),
+        <&[Few; F]>::try_from(&*k.few),
+    ) {
         (Ok(small), Ok(few)) => k.first(columns(small, few, keys)),
         _ => decide_any(k, keys),
     }
