@@ -45,12 +45,13 @@ fn agree_on(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
             .map_err(|e| TestCaseError::fail(format!("{e} for {json}")))?;
         let tables = policy.evaluate_bound(&facts);
         let reference = policy.evaluate_reference(&facts);
-        // The fast path agrees with the full evaluation, decision by decision.
+        // The fast path agrees with the full evaluation, decision by decision, its
+        // errors included (a missing fact is an error on both, never a guess).
         for (i, t) in policy.compiled().tables.iter().enumerate() {
             let fast = policy.outcome(i, &facts);
-            match (&tables, fast) {
+            match (policy.evaluate_one(i, &facts), fast) {
                 (Ok(d), Ok(o)) => {
-                    let expected = match d.get(&t.name) {
+                    let expected = match d {
                         None => apprules::eval::tables::Outcome::NotTaken,
                         Some(r) if r.policy == apprules::syntax::ast::HitPolicy::Collect => {
                             let def = &policy.program().decisions[&*t.name];
@@ -70,7 +71,14 @@ fn agree_on(policy: &Policy, n: usize, seed: u64) -> Result<(), TestCaseError> {
                     };
                     prop_assert_eq!(o, expected, "decision {} for {}", t.name, json);
                 }
-                (Err(_), _) => {}
+                (Err(a), Err(b)) => prop_assert_eq!(a, b, "decision {} for {}", t.name, json),
+                (Err(e), Ok(o)) => prop_assert!(
+                    false,
+                    "fast path decided {:?} where the full one fails ({}) for {}",
+                    o,
+                    e,
+                    json
+                ),
                 (Ok(_), Err(e)) => prop_assert!(false, "fast path failed: {} for {}", e, json),
             }
         }
@@ -501,6 +509,57 @@ rule high when v > 65535.65535.65535.65534 then d = warn "high"
     }
     // The rules fire: the records are not all allowed.
     assert!(seen > 100, "{seen}");
+}
+
+/// An absent fact leaves a row unknown; the kernel for the outcome alone lets a
+/// sibling row decide it only when that row holds whenever the fact is absent.
+#[test]
+fn absent_facts_are_decided_by_siblings_only_when_they_hold() {
+    let head = "type level = low < mid < high\nfact x: int \"x\"\n\
+                fact o: optional level \"o\"\nfact b: bool \"b\"\n\
+                decision d: priority allow < warn < block \"d\"\n";
+    // (rule condition, outcome for `o` absent with x = 1 and b = true: `None` for
+    // the missing fact)
+    let cases = [
+        ("not present(o) or o > mid", Some("warn")),
+        ("present(o) or o > mid", None),
+        ("not present(o) and x > 3 or o > mid", None),
+        ("not present(o) and x < 3 or o > mid", Some("warn")),
+        ("not present(o) or o > mid and x > 3", Some("warn")),
+        ("not present(o) and b or o > mid and b", Some("warn")),
+        ("o < mid or o > mid", None),
+    ];
+    for (cond, want) in cases {
+        let text = format!("{head}rule r\n  when {cond}\n  then d = warn \"r\"\n");
+        let policy = kernel_policy(&text);
+        for json in [
+            serde_json::json!({"x": 1, "b": true}),
+            serde_json::json!({"x": 1, "b": true, "o": "high"}),
+            serde_json::json!({"x": 1, "b": true, "o": "low"}),
+        ] {
+            let facts = policy.bind(&json).unwrap();
+            let full = policy.evaluate_one(0, &facts);
+            let fast = policy.outcome(0, &facts);
+            match (&full, &fast) {
+                (Ok(Some(r)), Ok(apprules::Outcome::One(i))) => {
+                    assert_eq!(
+                        policy.outcome_name(0, *i),
+                        Some(&*r.outcomes[0]),
+                        "{cond} {json}"
+                    )
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{cond} {json}"),
+                _ => panic!("{cond} {json}: full {full:?}, fast {fast:?}"),
+            }
+            if json.get("o").is_none() {
+                let got = fast.ok().and_then(|o| match o {
+                    apprules::Outcome::One(i) => policy.outcome_name(0, i).map(str::to_string),
+                    _ => None,
+                });
+                assert_eq!(got.as_deref(), want, "{cond}");
+            }
+        }
+    }
 }
 
 /// The policy of `text`, every table of which has a kernel.

@@ -76,6 +76,12 @@ fn atom() -> impl Strategy<Value = String> {
         Just("len(s) > 2".to_string()),
         Just("(any w in names: s == w)".to_string()),
         Just("present(opt) and e > opt.level".to_string()),
+        // An absent value decided by a sibling (the kernels' covered rows), or not.
+        (0i64..6).prop_map(|n| format!("(not present(o) or o > {n})")),
+        (0i64..6).prop_map(|n| format!("(present(o) or o > {n})")),
+        (0i64..6).prop_map(|n| format!("(not present(o) and x > {n} or o > 2)")),
+        (0i64..6).prop_map(|n| format!("(not present(o) or o > 2 and x > {n})")),
+        (0i64..6).prop_map(|n| format!("(not present(o) and b or o > {n} and b)")),
     ]
 }
 

@@ -231,8 +231,34 @@ pub fn build(
         },
     };
     let low = |m: u128| bits.mask(m);
+    let order_of = by.clone();
     let by: Vec<&Row> = by.iter().map(|i| rows.get(*i)).collect::<Option<_>>()?;
     let all = low(plan.all);
+    let live = all & !low(plan.shadow);
+    // For each row (bit), the rows of its rule instance (the alternatives of one `or`).
+    let siblings: Vec<u64> = by
+        .iter()
+        .map(|r| {
+            by.iter()
+                .enumerate()
+                .filter(|(_, o)| o.instance == r.instance)
+                .fold(0u64, |m, (i, _)| m | 1 << i)
+        })
+        .collect();
+    // `s` covers `u` on `fact`: whenever `fact` is absent and `u` is not failed by
+    // another fact, `s` holds (it is live, passes an absent `fact` in each of its
+    // columns, and fares as `u` does in every other column). Both are bits of the
+    // kernel; `by` gives their rows in the plan.
+    let covers = |fact: u32, s: usize, u: usize| {
+        let (Some(ps), Some(pu)) = (order_of.get(s), order_of.get(u)) else {
+            return false;
+        };
+        live >> s & 1 == 1
+            && plan.columns.iter().all(|c| match c.fact == Some(fact) {
+                true => c.tested >> ps & 1 == 0 || (c.absent.0 & !c.absent.1) >> ps & 1 == 1,
+                false => c.treats_alike(*ps, *pu),
+            })
+    };
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
     let (mut small, mut few, mut ranges, mut bytes, mut words, mut values) = (
         Vec::new(),
@@ -253,8 +279,26 @@ pub fn build(
         };
         let tested = low(cp.tested);
         let untested = all & !tested;
-        let absent_ok = untested | low(cp.absent.0 | cp.absent.1);
-        let absent_unknown = low(cp.absent.1) & tested;
+        let (mut absent_ok, mut absent_unknown) = (
+            untested | low(cp.absent.0 | cp.absent.1),
+            low(cp.absent.1) & tested,
+        );
+        if order == Order::Ranked {
+            // A row unknown on an absent value whose instance then holds anyway,
+            // through a live row only this fact's columns test, each passing an
+            // absent value (`not present(f) or f > x`), is never held and never
+            // leaves the outcome undecided ([`Kernel::undecided`]): for the outcome
+            // it may as well fail, and the hot path has no unknown row to resolve.
+            let covered = (0..by.len())
+                .filter(|u| absent_unknown >> u & 1 == 1)
+                .filter(|u| {
+                    let sib = siblings.get(*u).copied().unwrap_or(0);
+                    (0..by.len()).any(|s| s != *u && sib >> s & 1 == 1 && covers(fact, s, *u))
+                })
+                .fold(0u64, |m, u| m | 1 << u);
+            absent_ok &= !covered;
+            absent_unknown &= !covered;
+        }
         let mut interval = |starts: Vec<u64>, masks: &[u128]| -> Option<()> {
             let slot = WideIndex::new(wide_slot?)?;
             if masks.len() != starts.len() + 1 {
@@ -374,7 +418,7 @@ pub fn build(
         )),
         firsts,
         all,
-        live: all & !low(plan.shadow),
+        live,
         keyed: keyed_for(small.len(), few.len()),
         rest,
         small: small.into(),
@@ -388,15 +432,7 @@ pub fn build(
             &by.iter().map(|r| r.rank).collect::<Vec<_>>(),
             default_rank,
         ),
-        siblings: by
-            .iter()
-            .map(|r| {
-                by.iter()
-                    .enumerate()
-                    .filter(|(_, o)| o.instance == r.instance)
-                    .fold(0u64, |m, (i, _)| m | 1 << i)
-            })
-            .collect(),
+        siblings: siblings.into(),
     })
 }
 

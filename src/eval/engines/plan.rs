@@ -85,6 +85,28 @@ pub enum Lookup {
     Rows(Vec<(u32, Vec<Check>)>),
 }
 
+impl ColumnPlan {
+    /// Whether rows `a` and `b` (bits of the plan's masks) fare alike on every value
+    /// of the column, an absent one included: both tested or neither, and every mask
+    /// holds both or neither. `false` for a lookup that checks rows one by one.
+    pub fn treats_alike(&self, a: usize, b: usize) -> bool {
+        let same = |m: &u128| (m >> a & 1) == (m >> b & 1);
+        same(&self.tested)
+            && same(&self.absent.0)
+            && same(&self.absent.1)
+            && match &self.lookup {
+                Lookup::Ints { masks, .. } | Lookup::Versions { masks, .. } => {
+                    masks.iter().all(same)
+                }
+                Lookup::Bool { if_true, if_false } => same(if_true) && same(if_false),
+                Lookup::Values { listed, other, .. } => {
+                    same(other) && listed.iter().all(|(_, m)| same(m))
+                }
+                Lookup::Rows(_) => false,
+            }
+    }
+}
+
 impl Lookup {
     /// The tested rows that pass, and that are unknown, for a present value.
     #[inline]
