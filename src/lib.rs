@@ -366,14 +366,19 @@ impl Policy {
     }
 
     /// [`Policy::bind_str`] into `facts`, reusing its buffers (`seen` is scratch): for
-    /// binding many records on one thread.
+    /// binding many records on one thread. After an error `facts` holds no fact:
+    /// evaluating it fails on a missing one.
     pub fn bind_str_into(
         &self,
         text: &str,
         facts: &mut Facts,
         seen: &mut Vec<u64>,
     ) -> Result<(), FactsError> {
-        eval::bind::bind_str_into(self.program(), &self.schema, text, facts, seen)
+        let bound = eval::bind::bind_str_into(self.program(), &self.schema, text, facts, seen);
+        if bound.is_err() {
+            facts.poison();
+        }
+        bound
     }
 
     /// Evaluates facts given as JSON text.

@@ -986,3 +986,42 @@ fn huge_files_are_refused_before_they_are_read() {
         );
     }
 }
+
+/// A record that fails to bind into reused facts leaves nothing to decide on: the
+/// facts of the record before it are gone, and evaluating what is left fails on a
+/// missing fact (on the fast path and the full one) instead of deciding on half a
+/// record.
+#[test]
+fn facts_that_failed_to_bind_fail_closed() {
+    let policy = Policy::bundled().unwrap();
+    let launch = policy.decision_index("launch").unwrap();
+    let mut facts = policy.bind_str(FACTS).unwrap();
+    let mut seen = Vec::new();
+    assert!(policy.outcome(launch, &facts).is_ok());
+    let mut v: serde_json::Value = serde_json::from_str(FACTS).unwrap();
+    // Every class of bind error: a missing fact, a value out of range, an unknown
+    // key, a type error, text that is not JSON.
+    let mut bad = Vec::new();
+    let mut missing = v.clone();
+    missing["device"]
+        .as_object_mut()
+        .unwrap()
+        .remove("os_version");
+    bad.push(missing.to_string());
+    let mut range = v.clone();
+    range["session"]["failed_pin_attempts"] = (-1).into();
+    bad.push(range.to_string());
+    v["device"]["unknown_key"] = true.into();
+    bad.push(v.to_string());
+    bad.push(FACTS.replace("\"17.", "17."));
+    bad.push(FACTS[..FACTS.len() / 2].to_string());
+    for text in bad {
+        policy.bind_str_into(FACTS, &mut facts, &mut seen).unwrap();
+        assert!(
+            policy.bind_str_into(&text, &mut facts, &mut seen).is_err(),
+            "{text}"
+        );
+        assert!(policy.outcome(launch, &facts).is_err(), "{text}");
+        assert!(policy.evaluate_bound(&facts).is_err(), "{text}");
+    }
+}

@@ -29,6 +29,16 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// After a failed bind: every fact absent, every group absent, every key
+    /// absent, and the kernels left out (`wide`), so that evaluating what is left
+    /// fails closed (a missing fact), never decides on half a record.
+    pub(crate) fn poison(&mut self) {
+        self.values.iter_mut().for_each(|v| *v = Value::Absent);
+        self.groups.iter_mut().for_each(|g| *g = false);
+        self.keys.clear();
+        self.wide = true;
+    }
+
     /// The value of a fact.
     #[inline]
     pub fn get(&self, f: FactId) -> &Value {
