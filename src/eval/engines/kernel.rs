@@ -20,13 +20,14 @@
 //! missing fact.
 
 use super::keyed::{by_counts, columns, keyed_for, Few, Keyed, Small, FEW, SMALL};
+use super::order::Bits;
+pub use super::order::Order;
 use super::plan::{Lookup, Plan};
 use crate::check::ir::Program;
 use crate::compile::Row;
 use crate::eval::facts::Facts;
-use crate::eval::keys::{
-    self, KeyKind, Keys, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE,
-};
+use crate::eval::keys::{self, KeyKind, NarrowIndex, Slot, WideIndex, ABSENT, INLINE_WIDE, WIDE};
+use crate::eval::schema::KeySig;
 use crate::semantics::outcome::{Outcome, RankMasks};
 use crate::syntax::ast::HitPolicy;
 use crate::value::{Type, Value, Version};
@@ -67,8 +68,7 @@ pub struct Kernel {
     /// For each row, the rows of its rule instance (the alternatives of one `or`).
     siblings: Box<[u64]>,
     /// The whole outcome in one function for the column counts, when the hit policy
-    /// is `first`'s (a ranked priority table's too) and every column is in `small` or
-    /// `few`: [`decide`].
+    /// is `first`'s (a ranked priority table's too): [`decide`].
     decide: Option<Decide>,
     /// For `decide`: `firsts[i]`, the rank of row `i`; the default from the rows'
     /// count on (64 trailing zeros: no row held).
@@ -160,41 +160,13 @@ impl Positions {
 struct Values {
     fact: u32,
     listed: Box<[(Value, u64)]>,
+    /// When every listed value is a string: their signatures (length, first and
+    /// last eight bytes), so that a string is looked up with three compares a
+    /// listed value, and read whole only when it is longer than 16 bytes.
+    sigs: Option<Box<[KeySig]>>,
     other: u64,
     absent_ok: u64,
     absent_unknown: u64,
-}
-
-/// Where a kernel puts each row: its bit in the kernel's masks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Order {
-    /// Row `i` is bit `i`: what [`Kernel::run`]'s callers read (rules by row).
-    Rows,
-    /// For [`Kernel::outcome`]: a `priority` table's rows by rank, the highest first
-    /// (in row order among equals), so that the first row that held is one of the
-    /// highest rank that did, and the hit policy is `first`'s (one `tzcnt` and a
-    /// lookup). Other tables keep their rows.
-    Ranked,
-}
-
-/// The bit of each row, and the 128-bit row masks of the plan lowered to the
-/// kernel's 64 bits (the kernel only exists for ≤ 64 rows).
-struct Bits {
-    /// `to[i]`: the bit of row `i`; empty for the identity.
-    to: Vec<u32>,
-}
-
-impl Bits {
-    fn mask(&self, m: u128) -> u64 {
-        if self.to.is_empty() {
-            return m as u64;
-        }
-        self.to
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| m >> i & 1 == 1)
-            .fold(0u64, |acc, (_, b)| acc | 1u64 << b)
-    }
 }
 
 /// Builds the kernel of a table: `None` when it has more than [`KERNEL_MAX_ROWS`]
@@ -210,26 +182,8 @@ pub fn build(
     if rows.len() > KERNEL_MAX_ROWS {
         return None;
     }
-    // `by[j]`: the row at bit `j`.
-    let (by, policy): (Vec<usize>, HitPolicy) = match (order, policy) {
-        (Order::Ranked, HitPolicy::Priority) => {
-            let mut by: Vec<usize> = (0..rows.len()).collect();
-            by.sort_by_key(|i| std::cmp::Reverse(rows.get(*i).map_or(0, |r| r.rank)));
-            (by, HitPolicy::First)
-        }
-        _ => ((0..rows.len()).collect(), policy),
-    };
-    let mut to = vec![0u32; rows.len()];
-    for (j, i) in by.iter().enumerate() {
-        *to.get_mut(*i)? = j as u32;
-    }
-    let bits = Bits {
-        to: if by.iter().enumerate().all(|(j, i)| j == *i) {
-            Vec::new()
-        } else {
-            to
-        },
-    };
+    let (bits, policy) = Bits::new(order, policy, rows)?;
+    let by = bits.by.clone();
     let low = |m: u128| bits.mask(m);
     let order_of = by.clone();
     let by: Vec<&Row> = by.iter().map(|i| rows.get(*i)).collect::<Option<_>>()?;
@@ -392,6 +346,13 @@ pub fn build(
                 KeyKind::None | KeyKind::Int | KeyKind::Version,
             ) if listed.len() <= 16 => values.push(Values {
                 fact,
+                sigs: listed
+                    .iter()
+                    .map(|(v, _)| match v {
+                        Value::Str(s) => Some(KeySig::of(s.as_bytes())),
+                        _ => None,
+                    })
+                    .collect(),
                 listed: listed
                     .iter()
                     .map(|(v, m)| (v.clone(), low(*m) | untested))
@@ -409,7 +370,7 @@ pub fn build(
         *f = r.rank;
     }
     Some(Kernel {
-        decide: (policy == HitPolicy::First && !rest).then_some(by_counts!(
+        decide: (policy == HitPolicy::First).then_some(by_counts!(
             decide,
             decide_any as Decide,
             Decide,
@@ -490,6 +451,16 @@ impl Kernel {
                     alive &= c.absent_ok;
                     unknown |= c.absent_unknown;
                 }
+                Some(Value::Str(t)) if c.sigs.is_some() => {
+                    // Equal signatures of strings of at most 16 bytes: equal strings.
+                    let sig = KeySig::of(t.as_bytes());
+                    let sigs = c.sigs.as_deref().unwrap_or_default();
+                    alive &= sigs
+                        .iter()
+                        .zip(c.listed.iter())
+                        .find(|(x, (l, _))| **x == sig && (t.len() <= 16 || l.as_text() == Some(t)))
+                        .map_or(c.other, |(_, (_, m))| *m)
+                }
                 Some(v) => {
                     alive &= c
                         .listed
@@ -511,7 +482,7 @@ impl Kernel {
             if facts.wide {
                 return None;
             }
-            return decide(self, &facts.keys).map(Outcome::One);
+            return decide(self, facts).map(Outcome::One);
         }
         let (held, unknown) = self.run(facts, true)?;
         if unknown != 0 && self.undecided(held, unknown) {
@@ -540,6 +511,18 @@ impl Kernel {
     /// [`decide`]'s end: from the rows `small` and `few` do not fail and leave
     /// unknown, `first`'s outcome on the live rows (a ranked priority table's), or
     /// `None` when an unknown row leaves it undecided.
+    /// The rows `small` and `few` do not fail and leave unknown, narrowed by the
+    /// other columns when there are some.
+    #[inline(always)]
+    fn with_rest(&self, (alive, unknown): (u64, u64), facts: &Facts) -> (u64, u64) {
+        if self.rest {
+            let (a, u) = self.rest(facts);
+            (alive & a, unknown | u)
+        } else {
+            (alive, unknown)
+        }
+    }
+
     #[inline(always)]
     fn first(&self, (alive, unknown): (u64, u64)) -> Option<u16> {
         let alive = alive & self.live;
@@ -552,24 +535,24 @@ impl Kernel {
     }
 }
 
-/// The outcome of a kernel with `first`'s hit policy whose columns are all in `small`
-/// and `few`, in one function for their counts (the columns unrolled, no dispatch on
-/// the hit policy); `None` when the plan decides.
-type Decide = fn(&Kernel, &Keys) -> Option<u16>;
+/// The outcome of a kernel with `first`'s hit policy, in one function for its counts
+/// of `small` and `few` columns (those unrolled, the others behind the `rest` flag, no
+/// dispatch on the hit policy); `None` when the plan decides.
+type Decide = fn(&Kernel, &Facts) -> Option<u16>;
 
 /// [`Decide`] for `S` small and `F` few columns (the loops for others: never, as
 /// the kernel picks it).
-fn decide<const S: usize, const F: usize>(k: &Kernel, keys: &Keys) -> Option<u16> {
+fn decide<const S: usize, const F: usize>(k: &Kernel, facts: &Facts) -> Option<u16> {
     match (
         <&[Small; S]>::try_from(&*k.small),
         <&[Few; F]>::try_from(&*k.few),
     ) {
-        (Ok(small), Ok(few)) => k.first(columns(small, few, keys)),
-        _ => decide_any(k, keys),
+        (Ok(small), Ok(few)) => k.first(k.with_rest(columns(small, few, &facts.keys), facts)),
+        _ => decide_any(k, facts),
     }
 }
 
 /// [`Decide`] for any counts.
-fn decide_any(k: &Kernel, keys: &Keys) -> Option<u16> {
-    k.first(columns(&k.small, &k.few, keys))
+fn decide_any(k: &Kernel, facts: &Facts) -> Option<u16> {
+    k.first(k.with_rest(columns(&k.small, &k.few, &facts.keys), facts))
 }

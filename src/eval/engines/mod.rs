@@ -14,6 +14,7 @@ pub mod index;
 pub mod json;
 pub mod kernel;
 mod keyed;
+mod order;
 pub mod plan;
 
 use crate::check::ir::Program;
