@@ -1025,3 +1025,21 @@ fn facts_that_failed_to_bind_fail_closed() {
         assert!(policy.evaluate_bound(&facts).is_err(), "{text}");
     }
 }
+
+/// Facts that no bind filled in (`Facts::default()`) hold no fact: every decision
+/// fails on a missing one, on the fast path and the full one, whatever the kernels
+/// assume of the facts binding always fills in.
+#[test]
+fn unbound_facts_fail_closed() {
+    let policy = Policy::bundled().unwrap();
+    let facts = apprules::Facts::default();
+    for (i, t) in policy.compiled().tables.iter().enumerate() {
+        if t.name.as_ref() == "request" {
+            // Taken only when a request is present: not taken here.
+            continue;
+        }
+        assert!(policy.outcome(i, &facts).is_err(), "{}", t.name);
+        assert!(policy.evaluate_one(i, &facts).is_err(), "{}", t.name);
+    }
+    assert!(policy.evaluate_bound(&facts).is_err());
+}

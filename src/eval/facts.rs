@@ -12,7 +12,7 @@ use thiserror::Error;
 
 /// Facts bound to a program's schema: built by binding only (`Policy::bind`), and
 /// read-only after, so that the keys the kernels read always agree with the values.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Facts {
     /// One value per declared fact ([`Value::Absent`] when absent).
     pub(crate) values: Vec<Value>,
@@ -26,6 +26,20 @@ pub struct Facts {
     /// Whether some key is [`keys::WIDE`]: the kernels then leave the record to the
     /// column plan.
     pub(crate) wide: bool,
+}
+
+/// No facts at all, and the kernels left out (`wide`): what binding fills in, and,
+/// evaluated as it is, a missing fact on every decision (the kernels read some
+/// facts as never absent, which only binding guarantees).
+impl Default for Facts {
+    fn default() -> Facts {
+        Facts {
+            values: Vec::new(),
+            groups: Vec::new(),
+            keys: keys::Keys::default(),
+            wide: true,
+        }
+    }
 }
 
 impl Facts {

@@ -19,7 +19,7 @@
 //! key holds exactly (`Facts::wide`): then the caller takes the plan, which names the
 //! missing fact.
 
-use super::keyed::{by_counts, columns, keyed_for, Few, Keyed, Small, FEW, SMALL};
+use super::keyed::{by_counts, columns, columns_of, keyed_for, Few, Keyed, Small, FEW, SMALL};
 use super::order::Bits;
 pub use super::order::Order;
 use super::plan::{Lookup, Plan};
@@ -214,6 +214,9 @@ pub fn build(
             })
     };
     let slots = keys::layout(program.facts.values().map(|f| &f.ty));
+    // Whether every `small` column's fact is never absent in a bound record: not
+    // optional, or with a default, and outside any group (binding fails otherwise).
+    let mut small_present = true;
     let (mut small, mut few, mut ranges, mut bytes, mut words, mut values) = (
         Vec::new(),
         Vec::new(),
@@ -224,7 +227,9 @@ pub fn build(
     );
     for cp in &plan.columns {
         let fact = cp.fact?;
-        let ty = &program.facts.get_index(fact as usize)?.1.ty;
+        let def = program.facts.get_index(fact as usize)?.1;
+        let ty = &def.ty;
+        let never_absent = def.group.is_none() && (!def.optional || def.default.is_some());
         let kind = KeyKind::of(ty);
         let slot = *slots.get(fact as usize)?;
         let wide_slot = match slot {
@@ -282,6 +287,7 @@ pub fn build(
                 m[SMALL + 1] = absent_ok;
                 let mut unknowns = [0u64; 8];
                 unknowns[SMALL + 1] = absent_unknown;
+                small_present &= never_absent;
                 small.push(Small {
                     slot,
                     starts: std::array::from_fn(|i| starts.get(i).copied().unwrap_or(ABSENT)),
@@ -370,13 +376,17 @@ pub fn build(
         *f = r.rank;
     }
     Some(Kernel {
-        decide: (policy == HitPolicy::First).then_some(by_counts!(
-            decide,
-            decide_any as Decide,
-            Decide,
-            small.len(),
-            few.len()
-        )),
+        decide: (policy == HitPolicy::First).then_some(if small_present {
+            by_counts!(
+                decide_present,
+                decide_any as Decide,
+                Decide,
+                small.len(),
+                few.len()
+            )
+        } else {
+            by_counts!(decide, decide_any as Decide, Decide, small.len(), few.len())
+        }),
         firsts,
         all,
         live,
@@ -543,11 +553,27 @@ type Decide = fn(&Kernel, &Facts) -> Option<u16>;
 /// [`Decide`] for `S` small and `F` few columns (the loops for others: never, as
 /// the kernel picks it).
 fn decide<const S: usize, const F: usize>(k: &Kernel, facts: &Facts) -> Option<u16> {
+    decide_of::<S, F, false>(k, facts)
+}
+
+/// [`decide`] when no `small` column's fact is ever absent in a bound record
+/// (`keyed::columns_of`).
+fn decide_present<const S: usize, const F: usize>(k: &Kernel, facts: &Facts) -> Option<u16> {
+    decide_of::<S, F, true>(k, facts)
+}
+
+#[inline(always)]
+fn decide_of<const S: usize, const F: usize, const P: bool>(
+    k: &Kernel,
+    facts: &Facts,
+) -> Option<u16> {
     match (
         <&[Small; S]>::try_from(&*k.small),
         <&[Few; F]>::try_from(&*k.few),
     ) {
-        (Ok(small), Ok(few)) => k.first(k.with_rest(columns(small, few, &facts.keys), facts)),
+        (Ok(small), Ok(few)) => {
+            k.first(k.with_rest(columns_of::<P>(small, few, &facts.keys), facts))
+        }
         _ => decide_any(k, facts),
     }
 }

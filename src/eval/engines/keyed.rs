@@ -53,6 +53,22 @@ impl Small {
         // `i <= SMALL + 1 < 8`: the mask keeps it in bounds without a check.
         (self.masks[i & 7], self.unknowns[i & 7])
     }
+
+    /// [`Small::at`] for a fact never absent in a bound record: the first [`SMALL`]
+    /// starts only (the one past them is [`ABSENT`]), no unknown rows; one select
+    /// per start.
+    #[inline(always)]
+    fn at_present(&self, k: u64) -> u64 {
+        let [s0, s1, s2, _] = self.starts;
+        let mut m = self.masks[0];
+        m = if s0 <= k { self.masks[1] } else { m };
+        m = if s1 <= k { self.masks[2] } else { m };
+        if s2 <= k {
+            self.masks[3]
+        } else {
+            m
+        }
+    }
 }
 
 /// How a kernel reads its `small` and `few` columns: the rows they do not fail and
@@ -109,11 +125,27 @@ fn keyed_any(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
 /// The rows not failed by `small` and `few` columns, and the rows they leave unknown.
 #[inline(always)]
 pub(super) fn columns(small: &[Small], few: &[Few], keys: &Keys) -> (u64, u64) {
+    columns_of::<false>(small, few, keys)
+}
+
+/// [`columns`], where `PRESENT` says that no `small` column's fact is ever absent in
+/// a bound record ([`Small::at_present`]).
+#[inline(always)]
+pub(super) fn columns_of<const PRESENT: bool>(
+    small: &[Small],
+    few: &[Few],
+    keys: &Keys,
+) -> (u64, u64) {
     let (mut alive, mut unknown) = (u64::MAX, 0u64);
     for c in small {
-        let (m, u) = c.at(keys.wide_at(c.slot));
-        alive &= m;
-        unknown |= u;
+        let k = keys.wide_at(c.slot);
+        if PRESENT {
+            alive &= c.at_present(k);
+        } else {
+            let (m, u) = c.at(k);
+            alive &= m;
+            unknown |= u;
+        }
     }
     for c in few {
         // The mask keeps the index in bounds without a check (see [`Few`]).
