@@ -152,8 +152,9 @@ pub struct RankMasks {
     default_rank: u16,
     /// Each rank some row has, lowest first, with the mask of its rows.
     ranks: Box<[(u16, u64)]>,
-    /// Each row's rank (for `first`).
-    row_rank: Box<[u16]>,
+    /// For `first`: `firsts[i]`, the rank of row `i`; the default from the rows'
+    /// count on (64 trailing zeros: no row held), so the pick needs no check.
+    firsts: [u16; 65],
     /// For `priority`: `at_least[j]`, the rows of rank `ranks[j]` or higher (0
     /// past the ranks); and `picks`, the default, then each rank, lowest first. The
     /// count of `at_least` masks some held row meets is the position of the highest
@@ -204,8 +205,22 @@ impl RankMasks {
             at_least,
             picks,
             ranks: ranks.into(),
-            row_rank: row_ranks.iter().take(64).copied().collect(),
+            firsts: {
+                let mut firsts = [default_rank; 65];
+                for (f, r) in firsts.iter_mut().zip(row_ranks.iter().take(64)) {
+                    *f = *r;
+                }
+                firsts
+            },
         }
+    }
+
+    /// `first`'s pick when the rows of `held` fired: the rank of the first, or the
+    /// default (no branch, no check).
+    #[inline(always)]
+    pub fn first(&self, held: u64) -> u16 {
+        // At most 64 trailing zeros: in bounds.
+        self.firsts[(held.trailing_zeros() as usize).min(64)]
     }
 
     /// The outcome when the rows of `held` fired.
@@ -228,13 +243,7 @@ impl RankMasks {
                 }
                 Outcome::One(best)
             }
-            // No row held: 64 trailing zeros, past the rows (at most 64), the default.
-            HitPolicy::First => Outcome::One(
-                self.row_rank
-                    .get(held.trailing_zeros() as usize)
-                    .copied()
-                    .unwrap_or(self.default_rank),
-            ),
+            HitPolicy::First => Outcome::One(self.first(held)),
             HitPolicy::Collect => {
                 let mut set = OutcomeSet::EMPTY;
                 for (r, m) in self.ranks.iter() {

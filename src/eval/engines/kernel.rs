@@ -67,12 +67,10 @@ pub struct Kernel {
     select: RankMasks,
     /// For each row, the rows of its rule instance (the alternatives of one `or`).
     siblings: Box<[u64]>,
-    /// The whole outcome in one function for the column counts, when the hit policy
-    /// is `first`'s (a ranked priority table's too): [`decide`].
+    /// For the outcome's kernel ([`Order::Ranked`]) when the hit policy is `first`'s
+    /// (a ranked priority table's too): the whole outcome in one function for the
+    /// column counts, [`decide`].
     decide: Option<Decide>,
-    /// For `decide`: `firsts[i]`, the rank of row `i`; the default from the rows'
-    /// count on (64 trailing zeros: no row held).
-    firsts: [u16; 65],
 }
 
 /// An integer or version column of many starts (as keys): `masks[0]` holds below
@@ -183,10 +181,13 @@ pub fn build(
         return None;
     }
     let (bits, policy) = Bits::new(order, policy, rows)?;
-    let by = bits.by.clone();
     let low = |m: u128| bits.mask(m);
-    let order_of = by.clone();
-    let by: Vec<&Row> = by.iter().map(|i| rows.get(*i)).collect::<Option<_>>()?;
+    // The plan's row at each bit, and the row itself.
+    let order_of = &bits.by;
+    let by: Vec<&Row> = order_of
+        .iter()
+        .map(|i| rows.get(*i))
+        .collect::<Option<_>>()?;
     let all = low(plan.all);
     let live = all & !low(plan.shadow);
     // For each row (bit), the rows of its rule instance (the alternatives of one `or`).
@@ -371,23 +372,20 @@ pub fn build(
         }
     }
     let rest = !(ranges.is_empty() && bytes.is_empty() && words.is_empty() && values.is_empty());
-    let mut firsts = [default_rank; 65];
-    for (f, r) in firsts.iter_mut().zip(&by) {
-        *f = r.rank;
-    }
     Some(Kernel {
-        decide: (policy == HitPolicy::First).then_some(if small_present {
-            by_counts!(
-                decide_present,
-                decide_any as Decide,
-                Decide,
-                small.len(),
-                few.len()
-            )
-        } else {
-            by_counts!(decide, decide_any as Decide, Decide, small.len(), few.len())
-        }),
-        firsts,
+        decide: (order == Order::Ranked && policy == HitPolicy::First).then_some(
+            if small_present {
+                by_counts!(
+                    decide_present,
+                    decide_any as Decide,
+                    Decide,
+                    small.len(),
+                    few.len()
+                )
+            } else {
+                by_counts!(decide, decide_any as Decide, Decide, small.len(), few.len())
+            },
+        ),
         all,
         live,
         keyed: keyed_for(small.len(), few.len()),
@@ -456,22 +454,21 @@ impl Kernel {
             at(c, keys.wide_in(c.slot).min(c.n));
         }
         for c in self.values.iter() {
-            match facts.values.get(c.fact as usize) {
-                None | Some(Value::Absent) => {
+            match (facts.values.get(c.fact as usize), c.sigs.as_deref()) {
+                (None | Some(Value::Absent), _) => {
                     alive &= c.absent_ok;
                     unknown |= c.absent_unknown;
                 }
-                Some(Value::Str(t)) if c.sigs.is_some() => {
+                (Some(Value::Str(t)), Some(sigs)) => {
                     // Equal signatures of strings of at most 16 bytes: equal strings.
                     let sig = KeySig::of(t.as_bytes());
-                    let sigs = c.sigs.as_deref().unwrap_or_default();
                     alive &= sigs
                         .iter()
                         .zip(c.listed.iter())
                         .find(|(x, (l, _))| **x == sig && (t.len() <= 16 || l.as_text() == Some(t)))
                         .map_or(c.other, |(_, (_, m))| *m)
                 }
-                Some(v) => {
+                (Some(v), _) => {
                     alive &= c
                         .listed
                         .iter()
@@ -518,9 +515,6 @@ impl Kernel {
         unknown != 0
     }
 
-    /// [`decide`]'s end: from the rows `small` and `few` do not fail and leave
-    /// unknown, `first`'s outcome on the live rows (a ranked priority table's), or
-    /// `None` when an unknown row leaves it undecided.
     /// The rows `small` and `few` do not fail and leave unknown, narrowed by the
     /// other columns when there are some.
     #[inline(always)]
@@ -533,6 +527,9 @@ impl Kernel {
         }
     }
 
+    /// [`decide`]'s end: from the rows the columns do not fail and leave unknown,
+    /// `first`'s outcome on the live rows (a ranked priority table's), or `None`
+    /// when an unknown row leaves it undecided.
     #[inline(always)]
     fn first(&self, (alive, unknown): (u64, u64)) -> Option<u16> {
         let alive = alive & self.live;
@@ -540,8 +537,7 @@ impl Kernel {
         if unknown != 0 && self.undecided(held, unknown) {
             return None;
         }
-        // At most 64 trailing zeros: in bounds without a check.
-        Some(self.firsts[(held.trailing_zeros() as usize).min(64)])
+        Some(self.select.first(held))
     }
 }
 

@@ -9,12 +9,13 @@ use crate::syntax::ast::HitPolicy;
 /// Where a kernel puts each row: its bit in the kernel's masks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Order {
-    /// Row `i` is bit `i`: what [`Kernel::run`](super::kernel::Kernel::run)'s callers read (rules by row).
+    /// Row `i` is bit `i`: what the callers of
+    /// [`Kernel::run`](super::kernel::Kernel::run) read (rules by row).
     Rows,
-    /// For [`Kernel::outcome`](super::kernel::Kernel::outcome): a `priority` table's rows by rank, the highest first
-    /// (in row order among equals), so that the first row that held is one of the
-    /// highest rank that did, and the hit policy is `first`'s (one `tzcnt` and a
-    /// lookup). Other tables keep their rows.
+    /// For [`Kernel::outcome`](super::kernel::Kernel::outcome): a `priority` table's
+    /// rows by rank, the highest first (in row order among equals), so that the first
+    /// row that held is one of the highest rank that did, and the hit policy is
+    /// `first`'s (one `tzcnt` and a lookup). Other tables keep their rows.
     Ranked,
 }
 
